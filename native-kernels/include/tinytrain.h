@@ -1,0 +1,10 @@
+/*
+ * tinytrain kernel library: the one header users and binding generators include.
+ */
+#ifndef TINYTRAIN_H
+#define TINYTRAIN_H
+
+#include "tt_types.h"
+#include "tt_kernels.h"
+
+#endif /* TINYTRAIN_H */
