@@ -45,7 +45,8 @@ int32_t tt_requantize(int32_t value, int32_t multiplier, int32_t shift);
 /**
  * 2-D convolution, int8 in/out, OHWI filter, optional int32 bias (NULL = zero).
  * Output size is given by output_dims; input positions outside the input read as the zero point.
- * Dispatches to tt_conv2d_1x1_s8 when the filter is 1x1, stride 1 and padding 0.
+ * Dispatches to tt_conv2d_1x1_s8 when the filter is 1x1, stride 1, padding 0 and the output has
+ * the input's height and width.
  */
 tt_status tt_conv2d_s8(const tt_context *ctx,
                        const tt_conv_params *conv_params,

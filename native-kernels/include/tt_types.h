@@ -114,13 +114,15 @@ typedef struct {
 } tt_pool_params;
 
 /**
- * Mean over H and W (keep dims): out = clamp(requantize(sum_hw q, multiplier, shift) + output_offset).
- * multiplier/shift encode s_in / (H * W * s_out); output_offset folds both zero points.
+ * Mean over H and W (keep dims), as TF-Lite Micro's reference int8 MEAN computes it:
+ *   acc = requantize(sum_hw (q + input_offset), multiplier, shift)      (multiplier: s_in / s_out)
+ *   out = clamp(round_half_away_from_zero(acc / (H * W)) + output_offset)
  */
 typedef struct {
-    int32_t multiplier;     /**< Q31 multiplier */
+    int32_t input_offset;   /**< minus the input zero point, [-127, 128] */
+    int32_t output_offset;  /**< the output zero point, [-128, 127] */
+    int32_t multiplier;     /**< Q31 multiplier of s_in / s_out */
     int32_t shift;          /**< exponent, [-31, 30] */
-    int32_t output_offset;  /**< added after requantization, any int32 */
     tt_activation activation; /**< output clamp */
 } tt_mean_params;
 
