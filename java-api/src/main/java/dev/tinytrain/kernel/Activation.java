@@ -19,9 +19,13 @@ public record Activation(int min, int max) {
         return new Activation(QuantMath.clamp(outputZeroPoint, -128, 127), 127);
     }
 
-    /** ReLU6: [0, 6] in real terms, as TF-Lite computes it (round(6 / scale) + zero point). */
+    /**
+     * ReLU6: [0, 6] in real terms, as TF-Lite's CalculateActivationRangeQuantized computes it:
+     * {@code zero point + round(6f / scale)} with the quotient in float (a double quotient can round
+     * the other way when the float one lands on a half).
+     */
     public static Activation relu6(float outputScale, int outputZeroPoint) {
-        int top = outputZeroPoint + (int) Math.round(6.0 / outputScale);
-        return new Activation(QuantMath.clamp(outputZeroPoint, -128, 127), QuantMath.clamp(top, -128, 127));
+        long top = outputZeroPoint + (long) Math.round(6f / outputScale);
+        return new Activation(QuantMath.clamp(outputZeroPoint, -128, 127), Math.clamp(top, -128, 127));
     }
 }

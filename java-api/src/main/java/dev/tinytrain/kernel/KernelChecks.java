@@ -98,6 +98,10 @@ public final class KernelChecks {
         equal(op, "output dims.c", in.c(), out.c());
         window(op, "h", in.h(), out.h(), p.filterH(), p.strideH(), p.padH());
         window(op, "w", in.w(), out.w(), p.filterW(), p.strideW(), p.padW());
+        if ((long) p.filterH() * p.filterW() > (1 << 24)) {
+            throw new KernelArgumentException(op, "params.filter", "filterH*filterW <= 2^24 (int32 sum)",
+                    p.filterH() + "x" + p.filterW());
+        }
         segment(op, "input", input, in.elements(), false);
         segment(op, "output", output, out.elements(), true);
     }
@@ -111,9 +115,11 @@ public final class KernelChecks {
         if (!out.equals(expectedOut)) {
             throw new KernelArgumentException(op, "output dims", expectedOut.toString(), out.toString());
         }
-        if (in.h() * (long) in.w() > (1 << 23)) {
-            throw new KernelArgumentException(op, "input dims", "h*w <= 2^23 (int32 sum)", in.toString());
+        if (in.h() * (long) in.w() > (1 << 24)) {
+            throw new KernelArgumentException(op, "input dims", "h*w <= 2^24 (int32 sum)", in.toString());
         }
+        range(op, "params.inputOffset (minus the input zero point)", p.inputOffset(), -127, 128);
+        range(op, "params.outputOffset (the output zero point)", p.outputOffset(), -128, 127);
         multiplier(op, "params.multiplier", p.multiplier());
         range(op, "params.shift", p.shift(), -31, 30);
         segment(op, "input", input, in.elements(), false);

@@ -179,14 +179,16 @@ public final class ReferenceBackend implements KernelBackend {
     public void mean(MeanParams p, Dims in, MemorySegment input, Dims out, MemorySegment output) {
         KernelChecks.mean(p, in, input, out, output);
         int ch = in.c();
-        long plane = (long) in.h() * in.w();
+        int count = in.h() * in.w();
         for (int b = 0; b < in.n(); b++) {
             for (int c = 0; c < ch; c++) {
                 int sum = 0;
-                for (long i = 0; i < plane; i++) {
-                    sum += input.get(I8, ((long) b * plane + i) * ch + c);
+                for (long i = 0; i < count; i++) {
+                    sum += input.get(I8, ((long) b * count + i) * ch + c) + p.inputOffset();
                 }
-                int v = QuantMath.requantize(sum, p.multiplier(), p.shift()) + p.outputOffset();
+                int acc = QuantMath.requantize(sum, p.multiplier(), p.shift());
+                acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                int v = acc + p.outputOffset();
                 output.set(I8, (long) b * ch + c, (byte) QuantMath.clamp(v, p.activation().min(), p.activation().max()));
             }
         }

@@ -90,8 +90,8 @@ class ReferenceBackendTest {
 
     @Test
     void meanOfEqualQuantizationIsTheRoundedMean() {
-        // 2x2 plane (1, 2, 3, 5) = 11 / 4 = 2.75 -> 3 with equal scales and zero points.
-        MeanParams p = MeanParams.of(0.05f, 7, 0.05f, 7, 2, 2);
+        // 2x2 plane (1, 2, 3, 5), zero point 7: centred (-6, -5, -4, -2) = -17 / 4 = -4.25 -> -4, + 7 = 3.
+        MeanParams p = MeanParams.of(0.05f, 7, 0.05f, 7);
         byte[] out = new byte[1];
         ref.mean(p, Dims.of(1, 2, 2, 1), seg((byte) 1, (byte) 2, (byte) 3, (byte) 5), Dims.of(1, 1, 1, 1), seg(out));
         assertEquals(3, out[0]);
