@@ -159,8 +159,12 @@ public final class KernelChecks {
         int[] m = q.multiplier();
         int[] s = q.shift();
         for (int c = 0; c < channels; c++) {
-            multiplier(op, "quant.multiplier[" + c + "]", m[c]);
-            range(op, "quant.shift[" + c + "]", s[c], -31, 30);
+            if (m[c] < 0) {          // labels are built only on failure: this loop runs on every call
+                multiplier(op, "quant.multiplier[" + c + "]", m[c]);
+            }
+            if (s[c] < -31 || s[c] > 30) {
+                range(op, "quant.shift[" + c + "]", s[c], -31, 30);
+            }
         }
     }
 
