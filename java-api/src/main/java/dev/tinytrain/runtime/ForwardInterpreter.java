@@ -122,100 +122,28 @@ public final class ForwardInterpreter {
     // ---- preparation -----------------------------------------------------------------------
 
     private Runnable prepare(Op op) {
-        return switch (op) {
-            case Op.Conv2d c -> {
-                ConvParams p = new ConvParams(-c.input().zeroPoint(), c.output().zeroPoint(), c.strideH(),
-                        c.strideW(), c.padH(), c.padW(), c.activation());
-                ChannelQuant q = quant(c.input(), c.weight(), c.output());
-                Dims in = c.input().dims();
-                Dims fd = c.weight().dims();
-                Dims out = c.output().dims();
-                MemorySegment x = seg(c.input());
-                MemorySegment w = weights(c.weight());
-                MemorySegment b = bias(c.bias());
-                MemorySegment y = seg(buffer(c.output()));
-                yield () -> backend.conv2d(p, q, in, x, fd, w, b, out, y);
+        if (op instanceof Op.Reshape r) {
+            // the output shares the input's buffer: nothing to copy
+            byte[] shared = activation(r.input());
+            if (buffers.putIfAbsent(r.output().id(), shared) != null) {
+                throw new IllegalArgumentException(r.output().ref() + " (" + r.output().name() + ") is written twice");
             }
-            case Op.DepthwiseConv2d d -> {
-                ConvParams p = new ConvParams(-d.input().zeroPoint(), d.output().zeroPoint(), d.strideH(),
-                        d.strideW(), d.padH(), d.padW(), d.activation());
-                ChannelQuant q = quant(d.input(), d.weight(), d.output());
-                Dims in = d.input().dims();
-                Dims fd = d.weight().dims();
-                Dims out = d.output().dims();
-                MemorySegment x = seg(d.input());
-                MemorySegment w = weights(d.weight());
-                MemorySegment b = bias(d.bias());
-                MemorySegment y = seg(buffer(d.output()));
-                yield () -> backend.depthwiseConv2d(p, q, in, x, fd, w, b, out, y);
-            }
-            case Op.FullyConnected f -> {
-                FcParams p = new FcParams(-f.input().zeroPoint(), f.output().zeroPoint(), f.activation());
-                ChannelQuant q = quant(f.input(), f.weight(), f.output());
-                int rows = f.input().shape()[0];
-                int features = Math.toIntExact(f.input().elements() / rows);
-                int outs = f.weight().shape()[0];
-                Dims in = Dims.of(rows, 1, 1, features);
-                Dims fd = Dims.of(outs, 1, 1, features);
-                Dims out = Dims.of(rows, 1, 1, outs);
-                MemorySegment x = seg(f.input());
-                MemorySegment w = weights(f.weight());
-                MemorySegment b = bias(f.bias());
-                MemorySegment y = seg(buffer(f.output()));
-                yield () -> backend.fullyConnected(p, q, in, x, fd, w, b, out, y);
-            }
-            case Op.Add a -> {
-                AddParams p = AddParams.of(a.a().scale(), a.a().zeroPoint(), a.b().scale(), a.b().zeroPoint(),
-                        a.output().scale(), a.output().zeroPoint(), a.activation());
-                Dims d1 = a.a().dims();
-                Dims d2 = a.b().dims();
-                Dims out = a.output().dims();
-                MemorySegment x1 = seg(a.a());
-                MemorySegment x2 = seg(a.b());
-                MemorySegment y = seg(buffer(a.output()));
-                yield () -> backend.add(p, d1, x1, d2, x2, out, y);
-            }
-            case Op.AvgPool2d ap -> {
-                PoolParams p = new PoolParams(ap.filterH(), ap.filterW(), ap.strideH(), ap.strideW(), ap.padH(),
-                        ap.padW(), ap.activation());
-                Dims in = ap.input().dims();
-                Dims out = ap.output().dims();
-                MemorySegment x = seg(ap.input());
-                MemorySegment y = seg(buffer(ap.output()));
-                yield () -> backend.avgPool2d(p, in, x, out, y);
-            }
-            case Op.Mean m -> {
-                MeanParams p = MeanParams.of(m.input().scale(), m.input().zeroPoint(), m.output().scale(),
-                        m.output().zeroPoint());
-                Dims in = m.input().dims();
-                Dims out = m.output().dims();
-                MemorySegment x = seg(m.input());
-                MemorySegment y = seg(buffer(m.output()));
-                yield () -> backend.mean(p, in, x, out, y);
-            }
-            case Op.Reshape r -> {
-                byte[] shared = activation(r.input());
-                if (buffers.putIfAbsent(r.output().id(), shared) != null) {
-                    throw new IllegalArgumentException(r.output().ref() + " (" + r.output().name()
-                            + ") is written twice");
-                }
-                yield () -> { };
-            }
-            case dev.tinytrain.graph.TrainOp t -> throw new IllegalArgumentException("graph " + graph.name()
-                    + " holds training op " + t.mnemonic() + "; run training graphs with a TrainingSession");
-        };
+            return () -> { };
+        }
+        for (Value out : op.outputs()) {
+            buffer(out);
+        }
+        return OpLowering.forward(op, backend, this::segment);
     }
 
-    /** Per-channel requantization; per-tensor weight quantization repeats its scale per output channel. */
-    private static ChannelQuant quant(Value input, Value weight, Value output) {
-        Quantization wq = weight.quant();
-        float[] scales = wq.scales();
-        if (wq.isPerTensor()) {
-            int[] os = output.shape();
-            scales = new float[os[os.length - 1]];
-            Arrays.fill(scales, wq.scale());
+    private MemorySegment segment(Value v) {
+        if (graph.isConstant(v)) {
+            return switch (graph.constant(v)) {
+                case dev.tinytrain.graph.Constant.Int8 c -> MemorySegment.ofArray(c.data());
+                case dev.tinytrain.graph.Constant.Int32 c -> MemorySegment.ofArray(c.data());
+            };
         }
-        return ChannelQuant.of(input.scale(), scales, output.scale());
+        return MemorySegment.ofArray(activation(v));
     }
 
     private byte[] buffer(Value v) {
@@ -233,29 +161,5 @@ public final class ForwardInterpreter {
             throw new IllegalArgumentException(v.ref() + " (" + v.name() + ") is read before it is written");
         }
         return b;
-    }
-
-    private MemorySegment seg(Value v) {
-        return seg(activation(v));
-    }
-
-    private static MemorySegment seg(byte[] b) {
-        return MemorySegment.ofArray(b);
-    }
-
-    private MemorySegment weights(Value w) {
-        return MemorySegment.ofArray(graph.int8(w));
-    }
-
-    private MemorySegment bias(Value b) {
-        if (b == null) {
-            return null;
-        }
-        int[] data = graph.int32(b);
-        MemorySegment s = MemorySegment.ofArray(new byte[4 * data.length]);
-        for (int i = 0; i < data.length; i++) {
-            s.set(I32, 4L * i, data[i]);
-        }
-        return s;
     }
 }
