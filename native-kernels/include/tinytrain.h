@@ -6,5 +6,6 @@
 
 #include "tt_types.h"
 #include "tt_kernels.h"
+#include "tt_backward.h"
 
 #endif /* TINYTRAIN_H */

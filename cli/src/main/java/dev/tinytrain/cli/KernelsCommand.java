@@ -42,8 +42,10 @@ final class KernelsCommand implements Runnable {
                     "reason", reason,
                     "isaActive", active == null ? null : label(active),
                     "isaBest", best == null ? null : label(best),
-                    "kernels", KernelInfo.FORWARD.stream().map(k -> Json.object(
+                    "kernels", java.util.stream.Stream.concat(KernelInfo.FORWARD.stream(), KernelInfo.BACKWARD.stream())
+                            .map(k -> Json.object(
                             "op", k.op(), "symbol", k.symbol(),
+                            "pass", KernelInfo.BACKWARD.contains(k) ? "training" : "forward",
                             "paths", "portable" + k.tunedPaths().stream().map(p -> "," + label(p))
                                     .collect(Collectors.joining()),
                             "pathInUse", active == null ? "java" : label(k.pathFor(active)))).toList()));
@@ -55,13 +57,22 @@ final class KernelsCommand implements Runnable {
             out.printf("ISA:      %s in use (best available: %s)%n", label(active), label(best));
         }
         out.println();
-        out.printf("%-18s %-26s %-18s %s%n", "kernel", "C symbol", "paths", "in use");
+        out.printf("%-18s %-42s %-18s %s%n", "kernel", "C symbol", "paths", "in use");
         for (KernelInfo k : KernelInfo.FORWARD) {
-            String paths = "portable" + k.tunedPaths().stream().map(p -> ", " + label(p)).collect(Collectors.joining());
-            out.printf("%-18s %-26s %-18s %s%n", k.op(), k.symbol(), paths,
-                    active == null ? "java reference" : label(k.pathFor(active)));
+            row(out, k, active);
+        }
+        out.println();
+        out.println("training (sparse backward, fused update):");
+        for (KernelInfo k : KernelInfo.BACKWARD) {
+            row(out, k, active);
         }
         out.flush();
+    }
+
+    private static void row(PrintWriter out, KernelInfo k, NativeIsa active) {
+        String paths = "portable" + k.tunedPaths().stream().map(p -> ", " + label(p)).collect(Collectors.joining());
+        out.printf("%-18s %-42s %-18s %s%n", k.op(), k.symbol(), paths,
+                active == null ? "java reference" : label(k.pathFor(active)));
     }
 
     private static String label(NativeIsa isa) {

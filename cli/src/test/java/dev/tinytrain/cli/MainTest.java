@@ -36,6 +36,7 @@ class MainTest {
         assertEquals(0, k.code(), k.err());
         assertTrue(k.out().contains("backend:  native (C kernels"), k.out());
         assertTrue(k.out().contains("tt_depthwise_conv2d_s8") && k.out().contains("tt_mean_s8"), k.out());
+        assertTrue(k.out().contains("tt_conv2d_grad_weight_update_s8") && k.out().contains("tt_softmax_xent_s8"), k.out());
         assertTrue(k.out().contains("ISA:"), k.out());
     }
 
@@ -46,6 +47,7 @@ class MainTest {
         String json = k.out().strip();
         assertTrue(json.startsWith("{\"backend\":\"native\"") && json.endsWith("}"), json);
         assertTrue(json.contains("\"symbol\":\"tt_conv2d_1x1_s8\""), json);
+        assertTrue(json.contains("\"symbol\":\"tt_bias_grad_update_s32\",\"pass\":\"training\""), json);
         assertEquals(1, json.lines().count());
     }
 

@@ -10,6 +10,8 @@ import dev.tinytrain.ffm.raw.tt_fc_params;
 import dev.tinytrain.ffm.raw.tt_mean_params;
 import dev.tinytrain.ffm.raw.tt_per_channel_quant_params;
 import dev.tinytrain.ffm.raw.tt_pool_params;
+import dev.tinytrain.ffm.raw.tt_sgd_params;
+import dev.tinytrain.ffm.raw.tt_sgd_state;
 import dev.tinytrain.kernel.Activation;
 import dev.tinytrain.kernel.AddParams;
 import dev.tinytrain.kernel.BackendUnavailableException;
@@ -21,6 +23,8 @@ import dev.tinytrain.kernel.KernelBackendProvider;
 import dev.tinytrain.kernel.KernelChecks;
 import dev.tinytrain.kernel.MeanParams;
 import dev.tinytrain.kernel.PoolParams;
+import dev.tinytrain.kernel.SgdParams;
+import dev.tinytrain.kernel.SgdState;
 import dev.tinytrain.tensor.Dims;
 
 import java.lang.foreign.Arena;
@@ -61,6 +65,18 @@ public final class NativeBackend implements KernelBackend {
     private final Downcall add;
     private final Downcall avgPool;
     private final Downcall mean;
+    private final Downcall clampMask;
+    private final Downcall gatherChannels;
+    private final Downcall softmaxXent;
+    private final Downcall gradScaleMask;
+    private final Downcall meanGrad;
+    private final Downcall avgPoolGrad;
+    private final Downcall addF32;
+    private final Downcall conv2dGradInput;
+    private final Downcall depthwiseGradInput;
+    private final Downcall conv2dWeightUpdate;
+    private final Downcall depthwiseWeightUpdate;
+    private final Downcall biasUpdate;
     private final MethodHandle conv2dScratch;
     private final MethodHandle depthwiseScratch;
     private final MethodHandle fcScratch;
@@ -83,6 +99,26 @@ public final class NativeBackend implements KernelBackend {
             add = Downcall.of(TinyTrain.tt_add_s8$address(), TinyTrain.tt_add_s8$descriptor());
             avgPool = Downcall.of(TinyTrain.tt_avgpool2d_s8$address(), TinyTrain.tt_avgpool2d_s8$descriptor());
             mean = Downcall.of(TinyTrain.tt_mean_s8$address(), TinyTrain.tt_mean_s8$descriptor());
+            clampMask = Downcall.of(TinyTrain.tt_clamp_mask_s8$address(), TinyTrain.tt_clamp_mask_s8$descriptor());
+            gatherChannels = Downcall.of(TinyTrain.tt_gather_channels_s8$address(),
+                    TinyTrain.tt_gather_channels_s8$descriptor());
+            softmaxXent = Downcall.of(TinyTrain.tt_softmax_xent_s8$address(), TinyTrain.tt_softmax_xent_s8$descriptor());
+            gradScaleMask = Downcall.of(TinyTrain.tt_grad_scale_mask_f32$address(),
+                    TinyTrain.tt_grad_scale_mask_f32$descriptor());
+            meanGrad = Downcall.of(TinyTrain.tt_mean_grad_f32$address(), TinyTrain.tt_mean_grad_f32$descriptor());
+            avgPoolGrad = Downcall.of(TinyTrain.tt_avgpool2d_grad_f32$address(),
+                    TinyTrain.tt_avgpool2d_grad_f32$descriptor());
+            addF32 = Downcall.of(TinyTrain.tt_add_f32$address(), TinyTrain.tt_add_f32$descriptor());
+            conv2dGradInput = Downcall.of(TinyTrain.tt_conv2d_grad_input_f32$address(),
+                    TinyTrain.tt_conv2d_grad_input_f32$descriptor());
+            depthwiseGradInput = Downcall.of(TinyTrain.tt_depthwise_conv2d_grad_input_f32$address(),
+                    TinyTrain.tt_depthwise_conv2d_grad_input_f32$descriptor());
+            conv2dWeightUpdate = Downcall.of(TinyTrain.tt_conv2d_grad_weight_update_s8$address(),
+                    TinyTrain.tt_conv2d_grad_weight_update_s8$descriptor());
+            depthwiseWeightUpdate = Downcall.of(TinyTrain.tt_depthwise_conv2d_grad_weight_update_s8$address(),
+                    TinyTrain.tt_depthwise_conv2d_grad_weight_update_s8$descriptor());
+            biasUpdate = Downcall.of(TinyTrain.tt_bias_grad_update_s32$address(),
+                    TinyTrain.tt_bias_grad_update_s32$descriptor());
             conv2dScratch = TinyTrain.tt_conv2d_s8_get_buffer_size$handle();
             depthwiseScratch = TinyTrain.tt_depthwise_conv2d_s8_get_buffer_size$handle();
             fcScratch = TinyTrain.tt_fully_connected_s8_get_buffer_size$handle();
@@ -271,7 +307,263 @@ public final class NativeBackend implements KernelBackend {
         return TinyTrain.tt_requantize(value, multiplier, shift);
     }
 
+    // ---- training kernels --------------------------------------------------------------------
+
+    @Override
+    public void clampMask(Activation a, Dims dims, MemorySegment y, MemorySegment mask) {
+        KernelChecks.clampMask(a, dims, y, mask);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment act = tt_activation.allocate(arena);
+            activation(act, a);
+            int status = (int) clampMask.pick(y, mask).invokeExact(act, dims(arena, dims), y, mask);
+            check("clamp_mask", status, dims);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("clamp_mask: downcall failed", t);
+        }
+    }
+
+    @Override
+    public void gatherChannels(Dims in, MemorySegment input, int[] channels, MemorySegment output) {
+        KernelChecks.gatherChannels(in, input, channels, output);
+        try (Arena arena = Arena.ofConfined()) {
+            int status = (int) gatherChannels.pick(input, output).invokeExact(dims(arena, in), input,
+                    channels.length, arena.allocateFrom(ValueLayout.JAVA_INT, channels), output);
+            check("gather_channels", status, in);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("gather_channels: downcall failed", t);
+        }
+    }
+
+    @Override
+    public void softmaxXent(float scale, int zeroPoint, Dims d, MemorySegment logits, MemorySegment labels,
+                            MemorySegment loss, MemorySegment grad) {
+        KernelChecks.softmaxXent(scale, zeroPoint, d, logits, labels, loss, grad);
+        try (Arena arena = Arena.ofConfined()) {
+            int status = (int) softmaxXent.pick(logits, labels, loss, grad).invokeExact(scale, zeroPoint,
+                    dims(arena, d), logits, labels, orNull(loss), grad);
+            check("softmax_xent", status, d);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("softmax_xent: downcall failed", t);
+        }
+    }
+
+    @Override
+    public void gradScaleMask(float[] scale, Dims d, MemorySegment grad, MemorySegment mask, MemorySegment out) {
+        KernelChecks.gradScaleMask(scale, d, grad, mask, out);
+        try (Arena arena = Arena.ofConfined()) {
+            int status = (int) gradScaleMask.pick(grad, mask, out).invokeExact(floats(arena, scale), dims(arena, d),
+                    grad, orNull(mask), out);
+            check("grad_scale_mask", status, d);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("grad_scale_mask: downcall failed", t);
+        }
+    }
+
+    @Override
+    public void meanGrad(float scale, Dims gd, MemorySegment grad, Dims od, MemorySegment output) {
+        KernelChecks.meanGrad(scale, gd, grad, od, output);
+        try (Arena arena = Arena.ofConfined()) {
+            int status = (int) meanGrad.pick(grad, output).invokeExact(scale, dims(arena, gd), grad, dims(arena, od),
+                    output);
+            check("mean_grad", status, gd, od);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("mean_grad: downcall failed", t);
+        }
+    }
+
+    @Override
+    public void avgPoolGrad(PoolParams p, Dims gd, MemorySegment grad, Dims od, MemorySegment output) {
+        KernelChecks.avgPoolGrad(p, gd, grad, od, output);
+        try (Arena arena = Arena.ofConfined()) {
+            int status = (int) avgPoolGrad.pick(grad, output).invokeExact(pool(arena, p), dims(arena, gd), grad,
+                    dims(arena, od), output);
+            check("avgpool2d_grad", status, gd, od);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("avgpool2d_grad: downcall failed", t);
+        }
+    }
+
+    @Override
+    public void addF32(Dims d, MemorySegment a, MemorySegment b, MemorySegment out) {
+        KernelChecks.addF32(d, a, b, out);
+        try (Arena arena = Arena.ofConfined()) {
+            int status = (int) addF32.pick(a, b, out).invokeExact(dims(arena, d), a, b, out);
+            check("add_f32", status, d);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("add_f32: downcall failed", t);
+        }
+    }
+
+    @Override
+    public void conv2dGradInput(ConvParams p, Dims gd, MemorySegment grad, Dims fd, MemorySegment filter, Dims od,
+                                MemorySegment output) {
+        KernelChecks.conv2dGradInput(p, gd, grad, fd, filter, od, output);
+        gradInput("conv2d_grad_input", conv2dGradInput, p, gd, grad, fd, filter, od, output);
+    }
+
+    @Override
+    public void depthwiseConv2dGradInput(ConvParams p, Dims gd, MemorySegment grad, Dims fd, MemorySegment filter,
+                                         Dims od, MemorySegment output) {
+        KernelChecks.depthwiseConv2dGradInput(p, gd, grad, fd, filter, od, output);
+        gradInput("depthwise_conv2d_grad_input", depthwiseGradInput, p, gd, grad, fd, filter, od, output);
+    }
+
+    private static void gradInput(String op, Downcall call, ConvParams p, Dims gd, MemorySegment grad, Dims fd,
+                                  MemorySegment filter, Dims od, MemorySegment output) {
+        try (Arena arena = Arena.ofConfined()) {
+            int status = (int) call.pick(grad, filter, output).invokeExact(conv(arena, p), dims(arena, gd), grad,
+                    dims(arena, fd), filter, dims(arena, od), output);
+            check(op, status, gd, fd, od);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(op + ": downcall failed", t);
+        }
+    }
+
+    @Override
+    public void conv2dGradWeightUpdate(SgdParams sgd, ConvParams p, float[] qasScale, Dims gd, MemorySegment grad,
+                                       Dims sd, MemorySegment saved, int[] channels, Dims fd, MemorySegment filter,
+                                       SgdState state) {
+        KernelChecks.conv2dGradWeightUpdate(sgd, p, qasScale, gd, grad, sd, saved, channels, fd, filter, state);
+        weightUpdate("conv2d_grad_weight_update", conv2dWeightUpdate, sgd, p, qasScale, gd, grad, sd, saved,
+                channels, fd, filter, state, (long) fd.n() * fd.h() * fd.w() * channels.length);
+    }
+
+    @Override
+    public void depthwiseConv2dGradWeightUpdate(SgdParams sgd, ConvParams p, float[] qasScale, Dims gd,
+                                                MemorySegment grad, Dims sd, MemorySegment saved, int[] channels,
+                                                Dims fd, MemorySegment filter, SgdState state) {
+        KernelChecks.depthwiseConv2dGradWeightUpdate(sgd, p, qasScale, gd, grad, sd, saved, channels, fd, filter,
+                state);
+        weightUpdate("depthwise_conv2d_grad_weight_update", depthwiseWeightUpdate, sgd, p, qasScale, gd, grad, sd,
+                saved, channels, fd, filter, state, (long) fd.h() * fd.w() * channels.length);
+    }
+
+    private static void weightUpdate(String op, Downcall call, SgdParams sgd, ConvParams p, float[] qasScale, Dims gd,
+                                     MemorySegment grad, Dims sd, MemorySegment saved, int[] channels, Dims fd,
+                                     MemorySegment filter, SgdState state, long stateElements) {
+        try (Arena arena = Arena.ofConfined()) {
+            NativeState ns = NativeState.of(arena, state, 4 * stateElements);
+            int status = (int) call.pick(grad, saved, filter).invokeExact(sgd(arena, sgd), conv(arena, p),
+                    floats(arena, qasScale), dims(arena, gd), grad, dims(arena, sd), saved, channels.length,
+                    arena.allocateFrom(ValueLayout.JAVA_INT, channels), dims(arena, fd), filter, ns.struct());
+            ns.copyBack();
+            check(op, status, gd, sd, fd);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(op + ": downcall failed", t);
+        }
+    }
+
+    @Override
+    public void biasGradUpdate(SgdParams sgd, float[] qasScale, Dims gd, MemorySegment grad, Dims biasDims,
+                               MemorySegment bias, SgdState state) {
+        KernelChecks.biasGradUpdate(sgd, qasScale, gd, grad, biasDims, bias, state);
+        try (Arena arena = Arena.ofConfined()) {
+            NativeState ns = NativeState.of(arena, state, 4L * gd.c());
+            int status = (int) biasUpdate.pick(grad, bias).invokeExact(sgd(arena, sgd), floats(arena, qasScale),
+                    dims(arena, gd), grad, dims(arena, biasDims), bias, ns.struct());
+            ns.copyBack();
+            check("bias_grad_update", status, gd, biasDims);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("bias_grad_update: downcall failed", t);
+        }
+    }
+
+    /**
+     * A {@code tt_sgd_state} struct. A struct cannot point into the Java heap, so heap buffers are
+     * copied to native memory for the call and back afterwards; native buffers are passed as they are.
+     */
+    private record NativeState(MemorySegment struct, MemorySegment[] heap, MemorySegment[] copies) {
+
+        static NativeState of(Arena arena, SgdState state, long bytes) {
+            MemorySegment velocity = state == null ? null : state.velocity();
+            MemorySegment master = state == null ? null : state.master();
+            MemorySegment[] heap = {velocity, master};
+            MemorySegment[] copies = new MemorySegment[2];
+            for (int i = 0; i < 2; i++) {
+                if (heap[i] == null) {
+                    copies[i] = MemorySegment.NULL;
+                } else if (heap[i].isNative()) {
+                    copies[i] = heap[i];
+                    heap[i] = null;
+                } else {
+                    copies[i] = arena.allocate(bytes, 4).copyFrom(heap[i].asSlice(0, bytes));
+                }
+            }
+            MemorySegment struct = tt_sgd_state.allocate(arena);
+            tt_sgd_state.velocity(struct, copies[0]);
+            tt_sgd_state.master(struct, copies[1]);
+            return new NativeState(struct, heap, copies);
+        }
+
+        void copyBack() {
+            for (int i = 0; i < 2; i++) {
+                if (heap[i] != null) {
+                    heap[i].asSlice(0, copies[i].byteSize()).copyFrom(copies[i]);
+                }
+            }
+        }
+    }
+
     // ---- marshalling -----------------------------------------------------------------------
+
+    private static MemorySegment sgd(Arena arena, SgdParams p) {
+        MemorySegment s = tt_sgd_params.allocate(arena);
+        tt_sgd_params.lr(s, p.lr());
+        tt_sgd_params.momentum(s, p.momentum());
+        tt_sgd_params.rounding(s, p.rounding().ordinal());
+        tt_sgd_params.seed(s, p.seed());
+        tt_sgd_params.step(s, p.step());
+        tt_sgd_params.tensor_id(s, p.tensorId());
+        return s;
+    }
+
+    private static MemorySegment conv(Arena arena, ConvParams p) {
+        MemorySegment params = tt_conv_params.allocate(arena);
+        tt_conv_params.input_offset(params, p.inputOffset());
+        tt_conv_params.output_offset(params, p.outputOffset());
+        tt_conv_params.stride_h(params, p.strideH());
+        tt_conv_params.stride_w(params, p.strideW());
+        tt_conv_params.pad_h(params, p.padH());
+        tt_conv_params.pad_w(params, p.padW());
+        activation(tt_conv_params.activation(params), p.activation());
+        return params;
+    }
+
+    private static MemorySegment pool(Arena arena, PoolParams p) {
+        MemorySegment params = tt_pool_params.allocate(arena);
+        tt_pool_params.filter_h(params, p.filterH());
+        tt_pool_params.filter_w(params, p.filterW());
+        tt_pool_params.stride_h(params, p.strideH());
+        tt_pool_params.stride_w(params, p.strideW());
+        tt_pool_params.pad_h(params, p.padH());
+        tt_pool_params.pad_w(params, p.padW());
+        activation(tt_pool_params.activation(params), p.activation());
+        return params;
+    }
+
+    private static MemorySegment floats(Arena arena, float[] values) {
+        return values == null ? MemorySegment.NULL : arena.allocateFrom(ValueLayout.JAVA_FLOAT, values);
+    }
 
     private static MemorySegment dims(Arena arena, Dims d) {
         MemorySegment s = tt_dims.allocate(arena);

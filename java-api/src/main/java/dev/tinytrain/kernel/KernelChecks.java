@@ -3,6 +3,7 @@ package dev.tinytrain.kernel;
 import dev.tinytrain.tensor.Dims;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Argument checks shared by every backend, run in Java before any kernel touches memory, so
@@ -10,6 +11,8 @@ import java.lang.foreign.MemorySegment;
  * names the argument and the expected value, never a crash in native code.
  */
 public final class KernelChecks {
+
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
 
     private KernelChecks() {
     }
@@ -129,6 +132,246 @@ public final class KernelChecks {
     public static void requantize(int multiplier, int shift) {
         multiplier("requantize", "multiplier", multiplier);
         range("requantize", "shift", shift, -31, 30);
+    }
+
+    // ---- training kernels ------------------------------------------------------------------
+
+    public static void clampMask(Activation a, Dims dims, MemorySegment y, MemorySegment mask) {
+        String op = "clamp_mask";
+        notNull(op, "activation", a);
+        notNull(op, "dims", dims);
+        segment(op, "y", y, dims.elements(), false);
+        segment(op, "mask", mask, maskBytes(dims), true);
+    }
+
+    public static void gatherChannels(Dims in, MemorySegment input, int[] channels, MemorySegment output) {
+        String op = "gather_channels";
+        notNull(op, "input dims", in);
+        channels(op, channels, in.c());
+        segment(op, "input", input, in.elements(), false);
+        segment(op, "output", output, (long) in.n() * in.h() * in.w() * channels.length, true);
+    }
+
+    public static void softmaxXent(float scale, int zeroPoint, Dims logitsDims, MemorySegment logits,
+                                   MemorySegment labels, MemorySegment loss, MemorySegment grad) {
+        String op = "softmax_xent";
+        notNull(op, "logits dims", logitsDims);
+        if (logitsDims.h() != 1 || logitsDims.w() != 1) {
+            throw new KernelArgumentException(op, "logits dims", "[n,1,1,classes]", logitsDims.toString());
+        }
+        positiveFinite(op, "scale", scale);
+        range(op, "zeroPoint", zeroPoint, -128, 127);
+        segment(op, "logits", logits, logitsDims.elements(), false);
+        segment(op, "labels", labels, 4L * logitsDims.n(), false);
+        if (loss != null) {
+            segment(op, "loss", loss, 4L * logitsDims.n(), true);
+        }
+        segment(op, "grad", grad, 4 * logitsDims.elements(), true);
+        for (int b = 0; b < logitsDims.n(); b++) {
+            range(op, "labels[" + b + "]", labels.get(I32, 4L * b), 0, logitsDims.c() - 1);
+        }
+    }
+
+    public static void gradScaleMask(float[] scale, Dims dims, MemorySegment grad, MemorySegment mask,
+                                     MemorySegment out) {
+        String op = "grad_scale_mask";
+        notNull(op, "dims", dims);
+        notNull(op, "scale", scale);
+        equal(op, "scale.length (channels)", dims.c(), scale.length);
+        segment(op, "grad", grad, 4 * dims.elements(), false);
+        if (mask != null) {
+            segment(op, "mask", mask, maskBytes(dims), false);
+        }
+        segment(op, "out", out, 4 * dims.elements(), true);
+    }
+
+    public static void meanGrad(float scale, Dims gradDims, MemorySegment grad, Dims outputDims,
+                                MemorySegment output) {
+        String op = "mean_grad";
+        notNull(op, "grad dims", gradDims);
+        notNull(op, "output dims", outputDims);
+        Dims expected = Dims.of(outputDims.n(), 1, 1, outputDims.c());
+        if (!gradDims.equals(expected)) {
+            throw new KernelArgumentException(op, "grad dims", expected + " (output n and c)", gradDims.toString());
+        }
+        if ((long) outputDims.h() * outputDims.w() > (1 << 24)) {
+            throw new KernelArgumentException(op, "output dims", "h*w <= 2^24 (exact as a float)", outputDims.toString());
+        }
+        positiveFinite(op, "scale", scale);
+        segment(op, "grad", grad, 4 * gradDims.elements(), false);
+        segment(op, "output", output, 4 * outputDims.elements(), true);
+    }
+
+    public static void avgPoolGrad(PoolParams p, Dims gradDims, MemorySegment grad, Dims outputDims,
+                                   MemorySegment output) {
+        String op = "avgpool2d_grad";
+        notNull(op, "params", p);
+        notNull(op, "grad dims", gradDims);
+        notNull(op, "output dims", outputDims);
+        equal(op, "grad dims.n (batch)", outputDims.n(), gradDims.n());
+        equal(op, "grad dims.c", outputDims.c(), gradDims.c());
+        window(op, "h", outputDims.h(), gradDims.h(), p.filterH(), p.strideH(), p.padH());
+        window(op, "w", outputDims.w(), gradDims.w(), p.filterW(), p.strideW(), p.padW());
+        if ((long) p.filterH() * p.filterW() > (1 << 24)) {
+            throw new KernelArgumentException(op, "params.filter", "filterH*filterW <= 2^24 (exact as a float)",
+                    p.filterH() + "x" + p.filterW());
+        }
+        segment(op, "grad", grad, 4 * gradDims.elements(), false);
+        segment(op, "output", output, 4 * outputDims.elements(), true);
+    }
+
+    public static void addF32(Dims dims, MemorySegment a, MemorySegment b, MemorySegment out) {
+        String op = "add_f32";
+        notNull(op, "dims", dims);
+        segment(op, "a", a, 4 * dims.elements(), false);
+        segment(op, "b", b, 4 * dims.elements(), false);
+        segment(op, "out", out, 4 * dims.elements(), true);
+    }
+
+    public static void conv2dGradInput(ConvParams p, Dims gradDims, MemorySegment grad, Dims filterDims,
+                                       MemorySegment filter, Dims outputDims, MemorySegment output) {
+        String op = "conv2d_grad_input";
+        gradInputCommon(op, p, gradDims, filterDims, outputDims);
+        equal(op, "grad dims.c (filter output channels)", filterDims.n(), gradDims.c());
+        equal(op, "output dims.c (filter input channels)", filterDims.c(), outputDims.c());
+        gradInputSegments(op, p, gradDims, grad, filterDims, filter, outputDims, output);
+    }
+
+    public static void depthwiseConv2dGradInput(ConvParams p, Dims gradDims, MemorySegment grad, Dims filterDims,
+                                                MemorySegment filter, Dims outputDims, MemorySegment output) {
+        String op = "depthwise_conv2d_grad_input";
+        gradInputCommon(op, p, gradDims, filterDims, outputDims);
+        equal(op, "filter dims.n (depth multiplier layout 1HWC)", 1, filterDims.n());
+        equal(op, "filter dims.c", outputDims.c(), filterDims.c());
+        equal(op, "grad dims.c", outputDims.c(), gradDims.c());
+        gradInputSegments(op, p, gradDims, grad, filterDims, filter, outputDims, output);
+    }
+
+    public static void conv2dGradWeightUpdate(SgdParams sgd, ConvParams p, float[] qasScale, Dims gradDims,
+                                              MemorySegment grad, Dims savedDims, MemorySegment saved,
+                                              int[] channels, Dims filterDims, MemorySegment filter,
+                                              SgdState state) {
+        String op = "conv2d_grad_weight_update";
+        weightUpdateCommon(op, sgd, p, gradDims, savedDims, channels, filterDims);
+        equal(op, "grad dims.c (filter output channels)", filterDims.n(), gradDims.c());
+        if (qasScale != null) {
+            equal(op, "qasScale.length (output channels)", filterDims.n(), qasScale.length);
+        }
+        segment(op, "grad", grad, 4 * gradDims.elements(), false);
+        segment(op, "saved", saved, savedDims.elements(), false);
+        segment(op, "filter", filter, filterDims.elements(), true);
+        sgdState(op, sgd, state, (long) filterDims.n() * filterDims.h() * filterDims.w() * channels.length);
+    }
+
+    public static void depthwiseConv2dGradWeightUpdate(SgdParams sgd, ConvParams p, float[] qasScale, Dims gradDims,
+                                                       MemorySegment grad, Dims savedDims, MemorySegment saved,
+                                                       int[] channels, Dims filterDims, MemorySegment filter,
+                                                       SgdState state) {
+        String op = "depthwise_conv2d_grad_weight_update";
+        weightUpdateCommon(op, sgd, p, gradDims, savedDims, channels, filterDims);
+        equal(op, "filter dims.n (depth multiplier layout 1HWC)", 1, filterDims.n());
+        equal(op, "grad dims.c", filterDims.c(), gradDims.c());
+        if (qasScale != null) {
+            equal(op, "qasScale.length (channels)", filterDims.c(), qasScale.length);
+        }
+        segment(op, "grad", grad, 4 * gradDims.elements(), false);
+        segment(op, "saved", saved, savedDims.elements(), false);
+        segment(op, "filter", filter, filterDims.elements(), true);
+        sgdState(op, sgd, state, (long) filterDims.h() * filterDims.w() * channels.length);
+    }
+
+    public static void biasGradUpdate(SgdParams sgd, float[] qasScale, Dims gradDims, MemorySegment grad,
+                                      Dims biasDims, MemorySegment bias, SgdState state) {
+        String op = "bias_grad_update";
+        notNull(op, "sgd", sgd);
+        notNull(op, "grad dims", gradDims);
+        notNull(op, "bias dims", biasDims);
+        if (!biasDims.equals(Dims.vector(gradDims.c()))) {
+            throw new KernelArgumentException(op, "bias dims", Dims.vector(gradDims.c()) + " (grad channels)",
+                    biasDims.toString());
+        }
+        if (qasScale != null) {
+            equal(op, "qasScale.length (channels)", gradDims.c(), qasScale.length);
+        }
+        segment(op, "grad", grad, 4 * gradDims.elements(), false);
+        segment(op, "bias", bias, 4L * gradDims.c(), true);
+        sgdState(op, sgd, state, gradDims.c());
+    }
+
+    /** Bytes of a 1-bit mask over these dims. */
+    public static long maskBytes(Dims dims) {
+        return (dims.elements() + 7) / 8;
+    }
+
+    private static void gradInputCommon(String op, ConvParams p, Dims gradDims, Dims filterDims, Dims outputDims) {
+        notNull(op, "params", p);
+        notNull(op, "grad dims", gradDims);
+        notNull(op, "filter dims", filterDims);
+        notNull(op, "output dims", outputDims);
+        equal(op, "grad dims.n (batch)", outputDims.n(), gradDims.n());
+    }
+
+    private static void gradInputSegments(String op, ConvParams p, Dims gradDims, MemorySegment grad, Dims filterDims,
+                                          MemorySegment filter, Dims outputDims, MemorySegment output) {
+        window(op, "h", outputDims.h(), gradDims.h(), filterDims.h(), p.strideH(), p.padH());
+        window(op, "w", outputDims.w(), gradDims.w(), filterDims.w(), p.strideW(), p.padW());
+        segment(op, "grad", grad, 4 * gradDims.elements(), false);
+        segment(op, "filter", filter, filterDims.elements(), false);
+        segment(op, "output", output, 4 * outputDims.elements(), true);
+    }
+
+    private static void weightUpdateCommon(String op, SgdParams sgd, ConvParams p, Dims gradDims, Dims savedDims,
+                                           int[] channels, Dims filterDims) {
+        notNull(op, "sgd", sgd);
+        notNull(op, "params", p);
+        notNull(op, "grad dims", gradDims);
+        notNull(op, "saved dims", savedDims);
+        notNull(op, "filter dims", filterDims);
+        channels(op, channels, filterDims.c());
+        equal(op, "saved dims.c (trained channels)", channels.length, savedDims.c());
+        equal(op, "saved dims.n (batch)", gradDims.n(), savedDims.n());
+        range(op, "params.inputOffset (minus the input zero point)", p.inputOffset(), -127, 128);
+        window(op, "h", savedDims.h(), gradDims.h(), filterDims.h(), p.strideH(), p.padH());
+        window(op, "w", savedDims.w(), gradDims.w(), filterDims.w(), p.strideW(), p.padW());
+    }
+
+    /** Trained channel indices: at least one, strictly increasing, in [0, limit). */
+    private static void channels(String op, int[] channels, int limit) {
+        notNull(op, "channels", channels);
+        if (channels.length < 1 || channels.length > limit) {
+            throw new KernelArgumentException(op, "channels.length", "a value in [1, " + limit + "]",
+                    Integer.toString(channels.length));
+        }
+        for (int j = 0; j < channels.length; j++) {
+            int lo = j == 0 ? 0 : channels[j - 1] + 1;
+            if (channels[j] < lo || channels[j] >= limit) {
+                throw new KernelArgumentException(op, "channels[" + j + "]",
+                        "strictly increasing indices in [0, " + limit + "), so a value in [" + lo + ", "
+                                + (limit - 1) + "]", Integer.toString(channels[j]));
+            }
+        }
+    }
+
+    /** The state buffers the step needs, and no others. */
+    private static void sgdState(String op, SgdParams sgd, SgdState state, long elements) {
+        MemorySegment velocity = state == null ? null : state.velocity();
+        MemorySegment master = state == null ? null : state.master();
+        if (sgd.needsVelocity()) {
+            segment(op, "state.velocity", velocity, 4 * elements, true);
+        } else if (velocity != null) {
+            throw new KernelArgumentException(op, "state.velocity", "null (momentum is 0)", "a buffer");
+        }
+        if (sgd.needsMaster()) {
+            segment(op, "state.master", master, 4 * elements, true);
+        } else if (master != null) {
+            throw new KernelArgumentException(op, "state.master", "null (rounding " + sgd.rounding() + ")", "a buffer");
+        }
+    }
+
+    private static void positiveFinite(String op, String name, float v) {
+        if (!(v > 0f) || Float.isInfinite(v)) {
+            throw new KernelArgumentException(op, name, "a finite value > 0", Float.toString(v));
+        }
     }
 
     // ---- shared pieces ---------------------------------------------------------------------

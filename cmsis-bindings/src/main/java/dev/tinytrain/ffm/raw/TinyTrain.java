@@ -1160,5 +1160,1012 @@ public class TinyTrain extends TinyTrain$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int TT_ROUND_STOCHASTIC = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TT_ROUND_STOCHASTIC = 0
+     * }
+     */
+    public static int TT_ROUND_STOCHASTIC() {
+        return TT_ROUND_STOCHASTIC;
+    }
+    private static final int TT_ROUND_NEAREST = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TT_ROUND_NEAREST = 1
+     * }
+     */
+    public static int TT_ROUND_NEAREST() {
+        return TT_ROUND_NEAREST;
+    }
+    private static final int TT_ROUND_TRUNCATE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TT_ROUND_TRUNCATE = 2
+     * }
+     */
+    public static int TT_ROUND_TRUNCATE() {
+        return TT_ROUND_TRUNCATE;
+    }
+    private static final int TT_ROUND_FLOAT_MASTER = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.TT_ROUND_FLOAT_MASTER = 3
+     * }
+     */
+    public static int TT_ROUND_FLOAT_MASTER() {
+        return TT_ROUND_FLOAT_MASTER;
+    }
+
+    private static class tt_expf {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_FLOAT,
+            TinyTrain.C_FLOAT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_expf");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * float tt_expf(float x)
+     * }
+     */
+    public static FunctionDescriptor tt_expf$descriptor() {
+        return tt_expf.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * float tt_expf(float x)
+     * }
+     */
+    public static MethodHandle tt_expf$handle() {
+        return tt_expf.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * float tt_expf(float x)
+     * }
+     */
+    public static MemorySegment tt_expf$address() {
+        return tt_expf.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * float tt_expf(float x)
+     * }
+     */
+    public static float tt_expf(float x) {
+        var mh$ = tt_expf.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_expf", x);
+            }
+            return (float)mh$.invokeExact(x);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_logf {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_FLOAT,
+            TinyTrain.C_FLOAT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_logf");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * float tt_logf(float x)
+     * }
+     */
+    public static FunctionDescriptor tt_logf$descriptor() {
+        return tt_logf.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * float tt_logf(float x)
+     * }
+     */
+    public static MethodHandle tt_logf$handle() {
+        return tt_logf.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * float tt_logf(float x)
+     * }
+     */
+    public static MemorySegment tt_logf$address() {
+        return tt_logf.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * float tt_logf(float x)
+     * }
+     */
+    public static float tt_logf(float x) {
+        var mh$ = tt_logf.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_logf", x);
+            }
+            return (float)mh$.invokeExact(x);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_hash_uniform {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_FLOAT,
+            TinyTrain.C_INT,
+            TinyTrain.C_INT,
+            TinyTrain.C_INT,
+            TinyTrain.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_hash_uniform");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * float tt_hash_uniform(uint32_t seed, uint32_t step, uint32_t tensor_id, uint32_t index)
+     * }
+     */
+    public static FunctionDescriptor tt_hash_uniform$descriptor() {
+        return tt_hash_uniform.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * float tt_hash_uniform(uint32_t seed, uint32_t step, uint32_t tensor_id, uint32_t index)
+     * }
+     */
+    public static MethodHandle tt_hash_uniform$handle() {
+        return tt_hash_uniform.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * float tt_hash_uniform(uint32_t seed, uint32_t step, uint32_t tensor_id, uint32_t index)
+     * }
+     */
+    public static MemorySegment tt_hash_uniform$address() {
+        return tt_hash_uniform.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * float tt_hash_uniform(uint32_t seed, uint32_t step, uint32_t tensor_id, uint32_t index)
+     * }
+     */
+    public static float tt_hash_uniform(int seed, int step, int tensor_id, int index) {
+        var mh$ = tt_hash_uniform.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_hash_uniform", seed, step, tensor_id, index);
+            }
+            return (float)mh$.invokeExact(seed, step, tensor_id, index);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_clamp_mask_s8 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_clamp_mask_s8");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_clamp_mask_s8(const tt_activation *activation, const tt_dims *dims, const int8_t *y, uint8_t *mask)
+     * }
+     */
+    public static FunctionDescriptor tt_clamp_mask_s8$descriptor() {
+        return tt_clamp_mask_s8.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_clamp_mask_s8(const tt_activation *activation, const tt_dims *dims, const int8_t *y, uint8_t *mask)
+     * }
+     */
+    public static MethodHandle tt_clamp_mask_s8$handle() {
+        return tt_clamp_mask_s8.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_clamp_mask_s8(const tt_activation *activation, const tt_dims *dims, const int8_t *y, uint8_t *mask)
+     * }
+     */
+    public static MemorySegment tt_clamp_mask_s8$address() {
+        return tt_clamp_mask_s8.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_clamp_mask_s8(const tt_activation *activation, const tt_dims *dims, const int8_t *y, uint8_t *mask)
+     * }
+     */
+    public static int tt_clamp_mask_s8(MemorySegment activation, MemorySegment dims, MemorySegment y, MemorySegment mask) {
+        var mh$ = tt_clamp_mask_s8.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_clamp_mask_s8", activation, dims, y, mask);
+            }
+            return (int)mh$.invokeExact(activation, dims, y, mask);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_gather_channels_s8 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_gather_channels_s8");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_gather_channels_s8(const tt_dims *input_dims, const int8_t *input, int32_t n_channels, const int32_t *channels, int8_t *output)
+     * }
+     */
+    public static FunctionDescriptor tt_gather_channels_s8$descriptor() {
+        return tt_gather_channels_s8.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_gather_channels_s8(const tt_dims *input_dims, const int8_t *input, int32_t n_channels, const int32_t *channels, int8_t *output)
+     * }
+     */
+    public static MethodHandle tt_gather_channels_s8$handle() {
+        return tt_gather_channels_s8.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_gather_channels_s8(const tt_dims *input_dims, const int8_t *input, int32_t n_channels, const int32_t *channels, int8_t *output)
+     * }
+     */
+    public static MemorySegment tt_gather_channels_s8$address() {
+        return tt_gather_channels_s8.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_gather_channels_s8(const tt_dims *input_dims, const int8_t *input, int32_t n_channels, const int32_t *channels, int8_t *output)
+     * }
+     */
+    public static int tt_gather_channels_s8(MemorySegment input_dims, MemorySegment input, int n_channels, MemorySegment channels, MemorySegment output) {
+        var mh$ = tt_gather_channels_s8.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_gather_channels_s8", input_dims, input, n_channels, channels, output);
+            }
+            return (int)mh$.invokeExact(input_dims, input, n_channels, channels, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_softmax_xent_s8 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_FLOAT,
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_softmax_xent_s8");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_softmax_xent_s8(float scale, int32_t zero_point, const tt_dims *logits_dims, const int8_t *logits, const int32_t *labels, float *loss, float *grad)
+     * }
+     */
+    public static FunctionDescriptor tt_softmax_xent_s8$descriptor() {
+        return tt_softmax_xent_s8.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_softmax_xent_s8(float scale, int32_t zero_point, const tt_dims *logits_dims, const int8_t *logits, const int32_t *labels, float *loss, float *grad)
+     * }
+     */
+    public static MethodHandle tt_softmax_xent_s8$handle() {
+        return tt_softmax_xent_s8.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_softmax_xent_s8(float scale, int32_t zero_point, const tt_dims *logits_dims, const int8_t *logits, const int32_t *labels, float *loss, float *grad)
+     * }
+     */
+    public static MemorySegment tt_softmax_xent_s8$address() {
+        return tt_softmax_xent_s8.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_softmax_xent_s8(float scale, int32_t zero_point, const tt_dims *logits_dims, const int8_t *logits, const int32_t *labels, float *loss, float *grad)
+     * }
+     */
+    public static int tt_softmax_xent_s8(float scale, int zero_point, MemorySegment logits_dims, MemorySegment logits, MemorySegment labels, MemorySegment loss, MemorySegment grad) {
+        var mh$ = tt_softmax_xent_s8.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_softmax_xent_s8", scale, zero_point, logits_dims, logits, labels, loss, grad);
+            }
+            return (int)mh$.invokeExact(scale, zero_point, logits_dims, logits, labels, loss, grad);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_grad_scale_mask_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_grad_scale_mask_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_grad_scale_mask_f32(const float *scale, const tt_dims *dims, const float *grad, const uint8_t *mask, float *out)
+     * }
+     */
+    public static FunctionDescriptor tt_grad_scale_mask_f32$descriptor() {
+        return tt_grad_scale_mask_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_grad_scale_mask_f32(const float *scale, const tt_dims *dims, const float *grad, const uint8_t *mask, float *out)
+     * }
+     */
+    public static MethodHandle tt_grad_scale_mask_f32$handle() {
+        return tt_grad_scale_mask_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_grad_scale_mask_f32(const float *scale, const tt_dims *dims, const float *grad, const uint8_t *mask, float *out)
+     * }
+     */
+    public static MemorySegment tt_grad_scale_mask_f32$address() {
+        return tt_grad_scale_mask_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_grad_scale_mask_f32(const float *scale, const tt_dims *dims, const float *grad, const uint8_t *mask, float *out)
+     * }
+     */
+    public static int tt_grad_scale_mask_f32(MemorySegment scale, MemorySegment dims, MemorySegment grad, MemorySegment mask, MemorySegment out) {
+        var mh$ = tt_grad_scale_mask_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_grad_scale_mask_f32", scale, dims, grad, mask, out);
+            }
+            return (int)mh$.invokeExact(scale, dims, grad, mask, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_mean_grad_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_FLOAT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_mean_grad_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_mean_grad_f32(float scale, const tt_dims *grad_dims, const float *grad, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_mean_grad_f32$descriptor() {
+        return tt_mean_grad_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_mean_grad_f32(float scale, const tt_dims *grad_dims, const float *grad, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_mean_grad_f32$handle() {
+        return tt_mean_grad_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_mean_grad_f32(float scale, const tt_dims *grad_dims, const float *grad, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_mean_grad_f32$address() {
+        return tt_mean_grad_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_mean_grad_f32(float scale, const tt_dims *grad_dims, const float *grad, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static int tt_mean_grad_f32(float scale, MemorySegment grad_dims, MemorySegment grad, MemorySegment output_dims, MemorySegment output) {
+        var mh$ = tt_mean_grad_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_mean_grad_f32", scale, grad_dims, grad, output_dims, output);
+            }
+            return (int)mh$.invokeExact(scale, grad_dims, grad, output_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_avgpool2d_grad_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_avgpool2d_grad_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_avgpool2d_grad_f32(const tt_pool_params *pool_params, const tt_dims *grad_dims, const float *grad, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_avgpool2d_grad_f32$descriptor() {
+        return tt_avgpool2d_grad_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_avgpool2d_grad_f32(const tt_pool_params *pool_params, const tt_dims *grad_dims, const float *grad, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_avgpool2d_grad_f32$handle() {
+        return tt_avgpool2d_grad_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_avgpool2d_grad_f32(const tt_pool_params *pool_params, const tt_dims *grad_dims, const float *grad, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_avgpool2d_grad_f32$address() {
+        return tt_avgpool2d_grad_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_avgpool2d_grad_f32(const tt_pool_params *pool_params, const tt_dims *grad_dims, const float *grad, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static int tt_avgpool2d_grad_f32(MemorySegment pool_params, MemorySegment grad_dims, MemorySegment grad, MemorySegment output_dims, MemorySegment output) {
+        var mh$ = tt_avgpool2d_grad_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_avgpool2d_grad_f32", pool_params, grad_dims, grad, output_dims, output);
+            }
+            return (int)mh$.invokeExact(pool_params, grad_dims, grad, output_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_add_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_add_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_add_f32(const tt_dims *dims, const float *a, const float *b, float *out)
+     * }
+     */
+    public static FunctionDescriptor tt_add_f32$descriptor() {
+        return tt_add_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_add_f32(const tt_dims *dims, const float *a, const float *b, float *out)
+     * }
+     */
+    public static MethodHandle tt_add_f32$handle() {
+        return tt_add_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_add_f32(const tt_dims *dims, const float *a, const float *b, float *out)
+     * }
+     */
+    public static MemorySegment tt_add_f32$address() {
+        return tt_add_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_add_f32(const tt_dims *dims, const float *a, const float *b, float *out)
+     * }
+     */
+    public static int tt_add_f32(MemorySegment dims, MemorySegment a, MemorySegment b, MemorySegment out) {
+        var mh$ = tt_add_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_add_f32", dims, a, b, out);
+            }
+            return (int)mh$.invokeExact(dims, a, b, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_conv2d_grad_input_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_conv2d_grad_input_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_input_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_conv2d_grad_input_f32$descriptor() {
+        return tt_conv2d_grad_input_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_input_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_conv2d_grad_input_f32$handle() {
+        return tt_conv2d_grad_input_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_input_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_conv2d_grad_input_f32$address() {
+        return tt_conv2d_grad_input_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_input_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static int tt_conv2d_grad_input_f32(MemorySegment conv_params, MemorySegment grad_dims, MemorySegment grad, MemorySegment filter_dims, MemorySegment filter, MemorySegment output_dims, MemorySegment output) {
+        var mh$ = tt_conv2d_grad_input_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_conv2d_grad_input_f32", conv_params, grad_dims, grad, filter_dims, filter, output_dims, output);
+            }
+            return (int)mh$.invokeExact(conv_params, grad_dims, grad, filter_dims, filter, output_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_depthwise_conv2d_grad_input_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_depthwise_conv2d_grad_input_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_input_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_depthwise_conv2d_grad_input_f32$descriptor() {
+        return tt_depthwise_conv2d_grad_input_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_input_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_depthwise_conv2d_grad_input_f32$handle() {
+        return tt_depthwise_conv2d_grad_input_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_input_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_depthwise_conv2d_grad_input_f32$address() {
+        return tt_depthwise_conv2d_grad_input_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_input_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static int tt_depthwise_conv2d_grad_input_f32(MemorySegment conv_params, MemorySegment grad_dims, MemorySegment grad, MemorySegment filter_dims, MemorySegment filter, MemorySegment output_dims, MemorySegment output) {
+        var mh$ = tt_depthwise_conv2d_grad_input_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_depthwise_conv2d_grad_input_f32", conv_params, grad_dims, grad, filter_dims, filter, output_dims, output);
+            }
+            return (int)mh$.invokeExact(conv_params, grad_dims, grad, filter_dims, filter, output_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_conv2d_grad_weight_update_s8 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_conv2d_grad_weight_update_s8");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_weight_update_s8(const tt_sgd_params *sgd, const tt_conv_params *conv_params, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static FunctionDescriptor tt_conv2d_grad_weight_update_s8$descriptor() {
+        return tt_conv2d_grad_weight_update_s8.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_weight_update_s8(const tt_sgd_params *sgd, const tt_conv_params *conv_params, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static MethodHandle tt_conv2d_grad_weight_update_s8$handle() {
+        return tt_conv2d_grad_weight_update_s8.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_weight_update_s8(const tt_sgd_params *sgd, const tt_conv_params *conv_params, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static MemorySegment tt_conv2d_grad_weight_update_s8$address() {
+        return tt_conv2d_grad_weight_update_s8.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_weight_update_s8(const tt_sgd_params *sgd, const tt_conv_params *conv_params, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static int tt_conv2d_grad_weight_update_s8(MemorySegment sgd, MemorySegment conv_params, MemorySegment qas_scale, MemorySegment grad_dims, MemorySegment grad, MemorySegment saved_dims, MemorySegment saved, int n_channels, MemorySegment channels, MemorySegment filter_dims, MemorySegment filter, MemorySegment state) {
+        var mh$ = tt_conv2d_grad_weight_update_s8.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_conv2d_grad_weight_update_s8", sgd, conv_params, qas_scale, grad_dims, grad, saved_dims, saved, n_channels, channels, filter_dims, filter, state);
+            }
+            return (int)mh$.invokeExact(sgd, conv_params, qas_scale, grad_dims, grad, saved_dims, saved, n_channels, channels, filter_dims, filter, state);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_depthwise_conv2d_grad_weight_update_s8 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_depthwise_conv2d_grad_weight_update_s8");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_weight_update_s8(const tt_sgd_params *sgd, const tt_conv_params *conv_params, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static FunctionDescriptor tt_depthwise_conv2d_grad_weight_update_s8$descriptor() {
+        return tt_depthwise_conv2d_grad_weight_update_s8.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_weight_update_s8(const tt_sgd_params *sgd, const tt_conv_params *conv_params, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static MethodHandle tt_depthwise_conv2d_grad_weight_update_s8$handle() {
+        return tt_depthwise_conv2d_grad_weight_update_s8.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_weight_update_s8(const tt_sgd_params *sgd, const tt_conv_params *conv_params, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static MemorySegment tt_depthwise_conv2d_grad_weight_update_s8$address() {
+        return tt_depthwise_conv2d_grad_weight_update_s8.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_weight_update_s8(const tt_sgd_params *sgd, const tt_conv_params *conv_params, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static int tt_depthwise_conv2d_grad_weight_update_s8(MemorySegment sgd, MemorySegment conv_params, MemorySegment qas_scale, MemorySegment grad_dims, MemorySegment grad, MemorySegment saved_dims, MemorySegment saved, int n_channels, MemorySegment channels, MemorySegment filter_dims, MemorySegment filter, MemorySegment state) {
+        var mh$ = tt_depthwise_conv2d_grad_weight_update_s8.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_depthwise_conv2d_grad_weight_update_s8", sgd, conv_params, qas_scale, grad_dims, grad, saved_dims, saved, n_channels, channels, filter_dims, filter, state);
+            }
+            return (int)mh$.invokeExact(sgd, conv_params, qas_scale, grad_dims, grad, saved_dims, saved, n_channels, channels, filter_dims, filter, state);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_bias_grad_update_s32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_bias_grad_update_s32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_bias_grad_update_s32(const tt_sgd_params *sgd, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *bias_dims, int32_t *bias, const tt_sgd_state *state)
+     * }
+     */
+    public static FunctionDescriptor tt_bias_grad_update_s32$descriptor() {
+        return tt_bias_grad_update_s32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_bias_grad_update_s32(const tt_sgd_params *sgd, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *bias_dims, int32_t *bias, const tt_sgd_state *state)
+     * }
+     */
+    public static MethodHandle tt_bias_grad_update_s32$handle() {
+        return tt_bias_grad_update_s32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_bias_grad_update_s32(const tt_sgd_params *sgd, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *bias_dims, int32_t *bias, const tt_sgd_state *state)
+     * }
+     */
+    public static MemorySegment tt_bias_grad_update_s32$address() {
+        return tt_bias_grad_update_s32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_bias_grad_update_s32(const tt_sgd_params *sgd, const float *qas_scale, const tt_dims *grad_dims, const float *grad, const tt_dims *bias_dims, int32_t *bias, const tt_sgd_state *state)
+     * }
+     */
+    public static int tt_bias_grad_update_s32(MemorySegment sgd, MemorySegment qas_scale, MemorySegment grad_dims, MemorySegment grad, MemorySegment bias_dims, MemorySegment bias, MemorySegment state) {
+        var mh$ = tt_bias_grad_update_s32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_bias_grad_update_s32", sgd, qas_scale, grad_dims, grad, bias_dims, bias, state);
+            }
+            return (int)mh$.invokeExact(sgd, qas_scale, grad_dims, grad, bias_dims, bias, state);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 
