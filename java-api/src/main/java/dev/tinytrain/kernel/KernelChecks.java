@@ -430,19 +430,14 @@ public final class KernelChecks {
         range(op, "stride_" + axis, stride, 1, Integer.MAX_VALUE);
         range(op, "filter " + axis, filter, 1, Integer.MAX_VALUE);
         range(op, "pad_" + axis, pad, 0, filter - 1);
-        long padAfter = (long) (out - 1) * stride + filter - pad - in;
-        if (padAfter > filter - 1 || padAfter <= -stride) {
-            long lo = Math.max(1, ceilDiv((long) in + pad - filter + 1, stride)); // padAfter <= -stride excluded
-            long hi = Math.floorDiv((long) in + pad - 1, stride) + 1;             // last window starts inside
+        long lo = Windows.minOutput(in, filter, stride, pad);
+        long hi = Windows.maxOutput(in, stride, pad);
+        if (out < lo || out > hi) {
             throw new KernelArgumentException(op, "output dims." + axis,
                     (lo == hi ? Long.toString(lo) : "a value in [" + lo + ", " + hi + "]")
                             + " for input " + in + ", filter " + filter + ", stride " + stride + ", pad " + pad,
                     Integer.toString(out));
         }
-    }
-
-    private static long ceilDiv(long a, long b) {
-        return -Math.floorDiv(-a, b);
     }
 
     private static void segment(String op, String name, MemorySegment s, long bytes, boolean writable) {
