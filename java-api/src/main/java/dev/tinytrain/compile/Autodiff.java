@@ -63,7 +63,8 @@ public final class Autodiff {
         private final Graph.Builder b;
         private final Map<Op, TrainedLayer> trained = new HashMap<>();
         private final Map<Value, Value> mask = new HashMap<>();
-        private final Map<Value, Value> saved = new HashMap<>();
+        /** The saved trained input channels of each trained layer (two layers may read one tensor). */
+        private final Map<Op, Value> saved = new HashMap<>();
         private final Map<Value, Value> grad = new HashMap<>();
         private final Set<Value> noGrad = new HashSet<>();
 
@@ -117,7 +118,7 @@ public final class Autodiff {
                 shape[shape.length - 1] = t.channels().length;
                 Value s = b.value("saved(" + x.name() + ")", shape, DType.INT8, x.quant(), Role.SAVED);
                 b.op(new TrainOp.GatherChannels(x, s, t.channels()));
-                saved.put(x, s);
+                saved.put(op, s);
             }
         }
 
@@ -213,7 +214,7 @@ public final class Autodiff {
                 for (int c = 0; c < channels; c++) {
                     qw[c] = qas ? (float) (1.0 / ((double) ws[c] * ws[c])) : 1f;
                 }
-                b.op(new TrainOp.WeightUpdate(gs, saved.get(x), w, t.channels(), sh, sw, ph, pw, -x.zeroPoint(), qw,
+                b.op(new TrainOp.WeightUpdate(gs, saved.get(op), w, t.channels(), sh, sw, ph, pw, -x.zeroPoint(), qw,
                         depthwise, 2 * t.index()));
             }
             if (t.bias()) {
