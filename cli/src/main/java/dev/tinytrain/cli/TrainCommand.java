@@ -123,6 +123,10 @@ final class TrainCommand implements Runnable {
         double after;
         String checksum;
         try (TrainingSession session = new TrainingSession(program, kernels)) {
+            if (!json) {
+                out.printf(Locale.ROOT, "arena %,d B (%s; live-set lower bound %,d B)%n", session.plan().arenaBytes(),
+                        session.plan().strategy(), session.plan().lowerBoundBytes());
+            }
             before = session.evaluate(test);
             for (int i = 0; i < steps; i++) {
                 Sample smp = train.get(i);

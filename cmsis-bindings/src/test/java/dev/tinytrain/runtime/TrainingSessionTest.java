@@ -53,7 +53,11 @@ class TrainingSessionTest {
     }
 
     private static Run run(TrainingProgram p, KernelBackend backend, int steps) {
-        try (TrainingSession s = new TrainingSession(p, backend)) {
+        return run(p, backend, steps, MemoryPlan.simple(p.graph()));
+    }
+
+    private static Run run(TrainingProgram p, KernelBackend backend, int steps, MemoryPlan plan) {
+        try (TrainingSession s = new TrainingSession(p, backend, plan)) {
             float[] losses = new float[steps];
             for (int i = 0; i < steps; i++) {
                 Sample smp = train.get(i % train.size());
@@ -75,6 +79,21 @@ class TrainingSessionTest {
             Run again = run(p, new NativeBackend(), 20);
             assertArrayEquals(nat.losses(), again.losses(), "a second run is identical, rounding " + r);
             assertEquals(nat.checksum(), again.checksum(), "a second run is identical, rounding " + r);
+        }
+    }
+
+    @Test
+    void aPlannedArenaTrainsBitIdenticallyToTheSimplePlan() {
+        for (String scheme : java.util.List.of("mcunet-99kb", "full")) {
+            TrainingProgram p = program(scheme, TrainConfig.defaults(0.004f));
+            MemoryPlan planned = MemoryPlan.planned(p.graph());
+            MemoryPlan simple = MemoryPlan.simple(p.graph());
+            assertTrue(planned.arenaBytes() < simple.arenaBytes() / 3, scheme + ": " + planned.arenaBytes() + " vs "
+                    + simple.arenaBytes());
+            Run a = run(p, new NativeBackend(), 12, simple);
+            Run b = run(p, new NativeBackend(), 12, planned);
+            assertArrayEquals(a.losses(), b.losses(), scheme);
+            assertEquals(a.checksum(), b.checksum(), scheme);
         }
     }
 

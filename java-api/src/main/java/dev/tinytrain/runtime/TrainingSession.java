@@ -56,9 +56,9 @@ public final class TrainingSession implements AutoCloseable {
     private final SgdParams sgd;
     private int step;
 
-    /** A session with the simple plan: every value its own slot. */
+    /** A session on the planned arena ({@link MemoryPlan#planned}). */
     public TrainingSession(TrainingProgram program, KernelBackend backend) {
-        this(program, backend, MemoryPlan.simple(program.graph()));
+        this(program, backend, MemoryPlan.planned(program.graph()));
     }
 
     public TrainingSession(TrainingProgram program, KernelBackend backend, MemoryPlan plan) {
