@@ -185,7 +185,7 @@ public final class NativeBackend implements KernelBackend {
     private void convLike(String op, Downcall call, MethodHandle scratchSize, ConvParams p, ChannelQuant q,
                           Dims in, MemorySegment input, Dims fd, MemorySegment filter, MemorySegment bias,
                           Dims out, MemorySegment output) {
-        try (Arena arena = Arena.ofConfined()) {
+        call(op, arena -> {
             MemorySegment params = tt_conv_params.allocate(arena);
             tt_conv_params.input_offset(params, p.inputOffset());
             tt_conv_params.output_offset(params, p.outputOffset());
@@ -200,19 +200,15 @@ public final class NativeBackend implements KernelBackend {
             int status = (int) call.pick(input, filter, bias, output).invokeExact(ctx, params, quant(arena, q),
                     inDims, input, fDims, filter, dims(arena, Dims.vector(out.c())), orNull(bias),
                     dims(arena, out), output);
-            check(op, status, in, fd, out);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(op + ": downcall failed", t);
-        }
+            return status;
+        }, in, fd, out);
     }
 
     @Override
     public void fullyConnected(FcParams p, ChannelQuant q, Dims in, MemorySegment input, Dims fd,
                                MemorySegment filter, MemorySegment bias, Dims out, MemorySegment output) {
         KernelChecks.fullyConnected(p, q, in, input, fd, filter, bias, out, output);
-        try (Arena arena = Arena.ofConfined()) {
+        call("fully_connected", arena -> {
             MemorySegment params = tt_fc_params.allocate(arena);
             tt_fc_params.input_offset(params, p.inputOffset());
             tt_fc_params.output_offset(params, p.outputOffset());
@@ -222,19 +218,15 @@ public final class NativeBackend implements KernelBackend {
             int status = (int) fullyConnected.pick(input, filter, bias, output).invokeExact(ctx, params,
                     quant(arena, q), dims(arena, in), input, fDims, filter, dims(arena, Dims.vector(out.c())),
                     orNull(bias), dims(arena, out), output);
-            check("fully_connected", status, in, fd, out);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("fully_connected: downcall failed", t);
-        }
+            return status;
+        }, in, fd, out);
     }
 
     @Override
     public void add(AddParams p, Dims in1, MemorySegment input1, Dims in2, MemorySegment input2, Dims out,
                     MemorySegment output) {
         KernelChecks.add(p, in1, input1, in2, input2, out, output);
-        try (Arena arena = Arena.ofConfined()) {
+        call("add", arena -> {
             MemorySegment params = tt_add_params.allocate(arena);
             tt_add_params.input1_offset(params, p.input1Offset());
             tt_add_params.input2_offset(params, p.input2Offset());
@@ -249,18 +241,14 @@ public final class NativeBackend implements KernelBackend {
             activation(tt_add_params.activation(params), p.activation());
             int status = (int) add.pick(input1, input2, output).invokeExact(params, dims(arena, in1), input1,
                     dims(arena, in2), input2, dims(arena, out), output);
-            check("add", status, in1, in2, out);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("add: downcall failed", t);
-        }
+            return status;
+        }, in1, in2, out);
     }
 
     @Override
     public void avgPool2d(PoolParams p, Dims in, MemorySegment input, Dims out, MemorySegment output) {
         KernelChecks.avgPool2d(p, in, input, out, output);
-        try (Arena arena = Arena.ofConfined()) {
+        call("avgpool2d", arena -> {
             MemorySegment params = tt_pool_params.allocate(arena);
             tt_pool_params.filter_h(params, p.filterH());
             tt_pool_params.filter_w(params, p.filterW());
@@ -273,18 +261,14 @@ public final class NativeBackend implements KernelBackend {
             MemorySegment ctx = context(arena, (int) avgPoolScratch.invokeExact(oDims));
             int status = (int) avgPool.pick(input, output).invokeExact(ctx, params, dims(arena, in), input,
                     oDims, output);
-            check("avgpool2d", status, in, out);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("avgpool2d: downcall failed", t);
-        }
+            return status;
+        }, in, out);
     }
 
     @Override
     public void mean(MeanParams p, Dims in, MemorySegment input, Dims out, MemorySegment output) {
         KernelChecks.mean(p, in, input, out, output);
-        try (Arena arena = Arena.ofConfined()) {
+        call("mean", arena -> {
             MemorySegment params = tt_mean_params.allocate(arena);
             tt_mean_params.input_offset(params, p.inputOffset());
             tt_mean_params.output_offset(params, p.outputOffset());
@@ -293,12 +277,8 @@ public final class NativeBackend implements KernelBackend {
             activation(tt_mean_params.activation(params), p.activation());
             int status = (int) mean.pick(input, output).invokeExact(params, dims(arena, in), input,
                     dims(arena, out), output);
-            check("mean", status, in, out);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("mean: downcall failed", t);
-        }
+            return status;
+        }, in, out);
     }
 
     @Override
@@ -312,100 +292,72 @@ public final class NativeBackend implements KernelBackend {
     @Override
     public void clampMask(Activation a, Dims dims, MemorySegment y, MemorySegment mask) {
         KernelChecks.clampMask(a, dims, y, mask);
-        try (Arena arena = Arena.ofConfined()) {
+        call("clamp_mask", arena -> {
             MemorySegment act = tt_activation.allocate(arena);
             activation(act, a);
             int status = (int) clampMask.pick(y, mask).invokeExact(act, dims(arena, dims), y, mask);
-            check("clamp_mask", status, dims);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("clamp_mask: downcall failed", t);
-        }
+            return status;
+        }, dims);
     }
 
     @Override
     public void gatherChannels(Dims in, MemorySegment input, int[] channels, MemorySegment output) {
         KernelChecks.gatherChannels(in, input, channels, output);
-        try (Arena arena = Arena.ofConfined()) {
+        call("gather_channels", arena -> {
             int status = (int) gatherChannels.pick(input, output).invokeExact(dims(arena, in), input,
                     channels.length, arena.allocateFrom(ValueLayout.JAVA_INT, channels), output);
-            check("gather_channels", status, in);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("gather_channels: downcall failed", t);
-        }
+            return status;
+        }, in);
     }
 
     @Override
     public void softmaxXent(float scale, int zeroPoint, Dims d, MemorySegment logits, MemorySegment labels,
                             MemorySegment loss, MemorySegment grad) {
         KernelChecks.softmaxXent(scale, zeroPoint, d, logits, labels, loss, grad);
-        try (Arena arena = Arena.ofConfined()) {
+        call("softmax_xent", arena -> {
             int status = (int) softmaxXent.pick(logits, labels, loss, grad).invokeExact(scale, zeroPoint,
                     dims(arena, d), logits, labels, orNull(loss), grad);
-            check("softmax_xent", status, d);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("softmax_xent: downcall failed", t);
-        }
+            return status;
+        }, d);
     }
 
     @Override
     public void gradScaleMask(float[] scale, Dims d, MemorySegment grad, MemorySegment mask, MemorySegment out) {
         KernelChecks.gradScaleMask(scale, d, grad, mask, out);
-        try (Arena arena = Arena.ofConfined()) {
+        call("grad_scale_mask", arena -> {
             int status = (int) gradScaleMask.pick(grad, mask, out).invokeExact(floats(arena, scale), dims(arena, d),
                     grad, orNull(mask), out);
-            check("grad_scale_mask", status, d);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("grad_scale_mask: downcall failed", t);
-        }
+            return status;
+        }, d);
     }
 
     @Override
     public void meanGrad(float scale, Dims gd, MemorySegment grad, Dims od, MemorySegment output) {
         KernelChecks.meanGrad(scale, gd, grad, od, output);
-        try (Arena arena = Arena.ofConfined()) {
+        call("mean_grad", arena -> {
             int status = (int) meanGrad.pick(grad, output).invokeExact(scale, dims(arena, gd), grad, dims(arena, od),
                     output);
-            check("mean_grad", status, gd, od);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("mean_grad: downcall failed", t);
-        }
+            return status;
+        }, gd, od);
     }
 
     @Override
     public void avgPoolGrad(PoolParams p, Dims gd, MemorySegment grad, Dims od, MemorySegment output) {
         KernelChecks.avgPoolGrad(p, gd, grad, od, output);
-        try (Arena arena = Arena.ofConfined()) {
+        call("avgpool2d_grad", arena -> {
             int status = (int) avgPoolGrad.pick(grad, output).invokeExact(pool(arena, p), dims(arena, gd), grad,
                     dims(arena, od), output);
-            check("avgpool2d_grad", status, gd, od);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("avgpool2d_grad: downcall failed", t);
-        }
+            return status;
+        }, gd, od);
     }
 
     @Override
     public void addF32(Dims d, MemorySegment a, MemorySegment b, MemorySegment out) {
         KernelChecks.addF32(d, a, b, out);
-        try (Arena arena = Arena.ofConfined()) {
+        call("add_f32", arena -> {
             int status = (int) addF32.pick(a, b, out).invokeExact(dims(arena, d), a, b, out);
-            check("add_f32", status, d);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("add_f32: downcall failed", t);
-        }
+            return status;
+        }, d);
     }
 
     @Override
@@ -424,15 +376,11 @@ public final class NativeBackend implements KernelBackend {
 
     private static void gradInput(String op, Downcall call, ConvParams p, Dims gd, MemorySegment grad, Dims fd,
                                   MemorySegment filter, Dims od, MemorySegment output) {
-        try (Arena arena = Arena.ofConfined()) {
+        call(op, arena -> {
             int status = (int) call.pick(grad, filter, output).invokeExact(conv(arena, p), dims(arena, gd), grad,
                     dims(arena, fd), filter, dims(arena, od), output);
-            check(op, status, gd, fd, od);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(op + ": downcall failed", t);
-        }
+            return status;
+        }, gd, fd, od);
     }
 
     @Override
@@ -457,35 +405,27 @@ public final class NativeBackend implements KernelBackend {
     private static void weightUpdate(String op, Downcall call, SgdParams sgd, ConvParams p, float[] qasScale, Dims gd,
                                      MemorySegment grad, Dims sd, MemorySegment saved, int[] channels, Dims fd,
                                      MemorySegment filter, SgdState state, long stateElements) {
-        try (Arena arena = Arena.ofConfined()) {
+        call(op, arena -> {
             NativeState ns = NativeState.of(arena, state, 4 * stateElements);
             int status = (int) call.pick(grad, saved, filter).invokeExact(sgd(arena, sgd), conv(arena, p),
                     floats(arena, qasScale), dims(arena, gd), grad, dims(arena, sd), saved, channels.length,
                     arena.allocateFrom(ValueLayout.JAVA_INT, channels), dims(arena, fd), filter, ns.struct());
             ns.copyBack();
-            check(op, status, gd, sd, fd);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(op + ": downcall failed", t);
-        }
+            return status;
+        }, gd, sd, fd);
     }
 
     @Override
     public void biasGradUpdate(SgdParams sgd, float[] qasScale, Dims gd, MemorySegment grad, Dims biasDims,
                                MemorySegment bias, SgdState state) {
         KernelChecks.biasGradUpdate(sgd, qasScale, gd, grad, biasDims, bias, state);
-        try (Arena arena = Arena.ofConfined()) {
+        call("bias_grad_update", arena -> {
             NativeState ns = NativeState.of(arena, state, 4L * gd.c());
             int status = (int) biasUpdate.pick(grad, bias).invokeExact(sgd(arena, sgd), floats(arena, qasScale),
                     dims(arena, gd), grad, dims(arena, biasDims), bias, ns.struct());
             ns.copyBack();
-            check("bias_grad_update", status, gd, biasDims);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("bias_grad_update: downcall failed", t);
-        }
+            return status;
+        }, gd, biasDims);
     }
 
     /**
@@ -522,6 +462,25 @@ public final class NativeBackend implements KernelBackend {
                 }
             }
         }
+    }
+
+    /** A kernel call's body: marshals into {@code arena}, downcalls, returns the status. */
+    @FunctionalInterface
+    private interface Body {
+        int run(Arena arena) throws Throwable;
+    }
+
+    /** Runs {@code body} with a confined arena for its structs; a non-OK status becomes a typed exception. */
+    private static void call(String op, Body body, Dims... shapes) {
+        int status;
+        try (Arena arena = Arena.ofConfined()) {
+            status = body.run(arena);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(op + ": downcall failed", t);
+        }
+        check(op, status, shapes);
     }
 
     // ---- marshalling -----------------------------------------------------------------------
