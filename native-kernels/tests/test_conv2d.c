@@ -3,7 +3,12 @@
 
 static const int32_t KERNELS[] = {1, 3, 5, 7};
 
-/* kind: 0 = general conv (any kernel), 1 = pointwise through tt_conv2d_s8, 2 = tt_conv2d_1x1_s8 */
+/*
+ * kind: 0 = general conv (any kernel), 1 = pointwise through tt_conv2d_s8, 2 = tt_conv2d_1x1_s8,
+ * 3 = tt_conv2d_1x1_s8 on larger images (many pixels: the AVX2 packed-weight engine, shallow to deep,
+ * narrow to wide), 4 = general conv with 1..4 input channels on larger images (first layers) or with
+ * deep receptive fields (the AVX2 im2col paths, and past their depth limit the plain loop)
+ */
 static int run_case(uint64_t seed, int kind, long *checked)
 {
     tt_conv_params p;
@@ -19,7 +24,7 @@ static int run_case(uint64_t seed, int kind, long *checked)
     id.c = rnd(0, 9) == 0 ? rnd(32, 80) : pick(TT_CHANNELS, TT_N_CHANNELS);
     fd.n = rnd(0, 9) == 0 ? (rnd(0, 1) ? rnd(32, 80) : rnd(250, 300)) : pick(TT_CHANNELS, TT_N_CHANNELS);
     fd.c = id.c;
-    if (kind == 0) {
+    if (kind == 0 || kind == 4) {
         fd.h = pick(KERNELS, 4);
         fd.w = rnd(0, 3) == 0 ? pick(KERNELS, 4) : fd.h;
         p.stride_h = rnd(1, 2);
@@ -32,6 +37,24 @@ static int run_case(uint64_t seed, int kind, long *checked)
     }
     id.h = rnd(same ? 1 : fd.h, fd.h + 9);
     id.w = rnd(same ? 1 : fd.w, fd.w + 9);
+    if (kind == 3) {
+        id.c = rnd(0, 2) == 0 ? rnd(1, 300) : pick(TT_CHANNELS, TT_N_CHANNELS);
+        fd.n = rnd(0, 4) == 0 ? rnd(250, 300) : (rnd(0, 1) ? rnd(1, 64) : pick(TT_CHANNELS, TT_N_CHANNELS));
+        fd.c = id.c;
+        id.h = rnd(2, 24);
+        id.w = rnd(2, 24);
+    } else if (kind == 4 && rnd(0, 1)) {
+        id.c = rnd(1, 4);
+        fd.c = id.c;
+        id.h = rnd(same ? 1 : fd.h, 40);
+        id.w = rnd(same ? 1 : fd.w, 40);
+    } else if (kind == 4) {
+        id.c = rnd(0, 1) ? rnd(60, 210) : rnd(20, 60);
+        fd.n = pick(TT_CHANNELS, TT_N_CHANNELS);
+        fd.c = id.c;
+        id.h = rnd(same ? 1 : fd.h, fd.h + 3);
+        id.w = rnd(same ? 1 : fd.w, fd.w + 3);
+    }
     od.n = id.n;
     od.c = fd.n;
     same_or_valid(id.h, fd.h, p.stride_h, same, &od.h, &p.pad_h);
@@ -71,10 +94,10 @@ static int run_case(uint64_t seed, int kind, long *checked)
         char what[96];
         tt_isa_select(paths[i]);
         memset(got, 0x55, (size_t)out_elems);
-        st = kind == 2 ? tt_conv2d_1x1_s8(NULL, &p, &q, &id, in, &fd, f, &bd, k ? bias : NULL, &od, got)
+        st = kind == 2 || kind == 3 ? tt_conv2d_1x1_s8(NULL, &p, &q, &id, in, &fd, f, &bd, k ? bias : NULL, &od, got)
                        : tt_conv2d_s8(NULL, &p, &q, &id, in, &fd, f, &bd, k ? bias : NULL, &od, got);
         snprintf(what, sizeof what, "%s %s in=%dx%dx%dx%d f=%dx%dx%dx%d s=%d,%d pad=%d,%d",
-                 kind == 2 ? "conv2d_1x1" : "conv2d", isa_name(paths[i]), id.n, id.h, id.w, id.c,
+                 kind == 2 || kind == 3 ? "conv2d_1x1" : "conv2d", isa_name(paths[i]), id.n, id.h, id.w, id.c,
                  fd.n, fd.h, fd.w, fd.c, p.stride_h, p.stride_w, p.pad_h, p.pad_w);
         if (st != TT_OK) {
             printf("FAIL %s seed=0x%llx: status %d\n", what, (unsigned long long)seed, st);
@@ -94,15 +117,16 @@ int main(int argc, char **argv)
     const uint64_t seed = base_seed(argc, argv);
     long checked = 0;
     int failures = 0, kind, i;
-    const int counts[3] = {400, 150, 200};
-    for (kind = 0; kind < 3; ++kind) {
+    const int counts[5] = {400, 150, 200, 150, 100};
+    for (kind = 0; kind < 5; ++kind) {
         for (i = 0; i < counts[kind]; ++i) {
             failures += run_case(seed + (uint64_t)kind * 1000003u + (uint64_t)i, kind, &checked);
         }
     }
-    printf("test_conv2d: %d general + %d pointwise-dispatch + %d conv2d_1x1 cases, %ld path runs, "
-           "%d failures (base seed 0x%llx, paths: portable%s)\n",
-           counts[0], counts[1], counts[2], checked, failures, (unsigned long long)seed,
+    printf("test_conv2d: %d general + %d pointwise-dispatch + %d conv2d_1x1 + %d large conv2d_1x1 + "
+           "%d first-layer/deep cases, %ld path runs, %d failures (base seed 0x%llx, paths: portable%s)\n",
+           counts[0], counts[1], counts[2], counts[3], counts[4], checked, failures,
+           (unsigned long long)seed,
            tt_isa_best() == TT_ISA_AVX2 ? " avx2" : "");
     return failures == 0 ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 /* tt_fully_connected_s8 against the naive reference, every ISA path. */
 #include "tt_test.h"
 
-static int run_case(uint64_t seed, long *checked)
+/* big: batches of 8..80 rows (the AVX2 packed-weight engine takes those) */
+static int run_case(uint64_t seed, int big, long *checked)
 {
     tt_fc_params p;
     tt_per_channel_quant_params q;
@@ -12,7 +13,7 @@ static int run_case(uint64_t seed, long *checked)
     tt_isa paths[2];
 
     rng_seed(seed);
-    id.n = rnd(1, 5);
+    id.n = big ? rnd(8, 80) : rnd(1, 5);
     switch (rnd(0, 3)) {
     case 0: id.h = id.w = 1; id.c = pick(TT_CHANNELS, TT_N_CHANNELS); break;
     case 1: id.h = id.w = 1; id.c = rnd(1, 700); break;
@@ -88,11 +89,15 @@ int main(int argc, char **argv)
     const uint64_t seed = base_seed(argc, argv);
     long checked = 0;
     int failures = 0, i;
-    const int count = 500;
+    const int count = 500, count_big = 150;
     for (i = 0; i < count; ++i) {
-        failures += run_case(seed + 11u * 1000003u + (uint64_t)i, &checked);
+        failures += run_case(seed + 11u * 1000003u + (uint64_t)i, 0, &checked);
     }
-    printf("test_fully_connected: %d cases, %ld path runs, %d failures (base seed 0x%llx, paths: portable%s)\n",
-           count, checked, failures, (unsigned long long)seed, tt_isa_best() == TT_ISA_AVX2 ? " avx2" : "");
+    for (i = 0; i < count_big; ++i) {
+        failures += run_case(seed + 12u * 1000003u + (uint64_t)i, 1, &checked);
+    }
+    printf("test_fully_connected: %d + %d large-batch cases, %ld path runs, %d failures (base seed 0x%llx, "
+           "paths: portable%s)\n",
+           count, count_big, checked, failures, (unsigned long long)seed, tt_isa_best() == TT_ISA_AVX2 ? " avx2" : "");
     return failures == 0 ? 0 : 1;
 }

@@ -32,6 +32,14 @@ TT_API tt_status tt_conv2d_1x1_s8(const tt_context *ctx,
     }
     pixels = input_dims->n * input_dims->h * input_dims->w;
 #if TT_HAVE_AVX2
+    if (tt__use_avx2() && tt__avx2_packed_pays(pixels, input_dims->c, filter_dims->n)) {
+        const tt__avx2_geom g = {input, 1, 1, pixels, input_dims->c, 1, pixels, 1, 1, 1, 1, 0, 0,
+                                 conv_params->input_offset};
+        tt__avx2_conv_packed(&g, filter, filter_dims->n, bias, quant_params->multiplier,
+                             quant_params->shift, conv_params->output_offset, conv_params->activation,
+                             output);
+        return TT_OK;
+    }
     if (tt__use_avx2()) {
         tt__gemm_s8_avx2(input, pixels, input_dims->c, filter, filter_dims->n, bias,
                          quant_params->multiplier, quant_params->shift, conv_params->input_offset,

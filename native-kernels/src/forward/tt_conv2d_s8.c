@@ -1,5 +1,6 @@
 /* tt_conv2d_s8: general 2-D convolution (any kernel, stride, padding); pointwise cases go to 1x1. */
 #include "../support/tt_internal.h"
+#include "../support/tt_avx2.h"
 
 TT_API int32_t tt_conv2d_s8_get_buffer_size(const tt_dims *input_dims, const tt_dims *filter_dims)
 {
@@ -31,6 +32,24 @@ TT_API tt_status tt_conv2d_s8(const tt_context *ctx,
     if (!tt__context_ok(ctx, tt_conv2d_s8_get_buffer_size(input_dims, filter_dims))) {
         return TT_BUFFER_ERROR;
     }
+#if TT_HAVE_AVX2
+    /* a single output pixel of a shallow filter is cheaper in the plain loop */
+    if (tt__use_avx2() && filter_dims->h * filter_dims->w * input_dims->c <= TT__AVX2_IM2COL_KMAX
+        && ((int64_t)input_dims->n * output_dims->h * output_dims->w >= 4
+            || filter_dims->h * filter_dims->w * input_dims->c >= 32)) {
+        const tt__avx2_geom g = {input, input_dims->n, input_dims->h, input_dims->w, input_dims->c,
+                                 output_dims->h, output_dims->w, filter_dims->h, filter_dims->w,
+                                 p->stride_h, p->stride_w, p->pad_h, p->pad_w, p->input_offset};
+        if (filter_dims->h * filter_dims->w * input_dims->c <= TT__AVX2_PK_DEPTH) {
+            tt__avx2_conv_packed(&g, filter, output_dims->c, bias, quant_params->multiplier,
+                                 quant_params->shift, p->output_offset, p->activation, output);
+        } else {
+            tt__avx2_conv_im2col(&g, filter, output_dims->c, bias, quant_params->multiplier,
+                                 quant_params->shift, p->output_offset, p->activation, output);
+        }
+        return TT_OK;
+    }
+#endif
     in_h = input_dims->h;
     in_w = input_dims->w;
     in_c = input_dims->c;

@@ -41,6 +41,14 @@ TT_API tt_status tt_fully_connected_s8(const tt_context *ctx,
         return TT_BUFFER_ERROR;
     }
 #if TT_HAVE_AVX2
+    if (tt__use_avx2() && tt__avx2_packed_pays(input_dims->n, depth, filter_dims->n)) {
+        const tt__avx2_geom g = {input, 1, 1, input_dims->n, depth, 1, input_dims->n, 1, 1, 1, 1, 0, 0,
+                                 fc_params->input_offset};
+        tt__avx2_conv_packed(&g, filter, filter_dims->n, bias, quant_params->multiplier,
+                             quant_params->shift, fc_params->output_offset, fc_params->activation,
+                             output);
+        return TT_OK;
+    }
     if (tt__use_avx2()) {
         tt__gemm_s8_avx2(input, input_dims->n, depth, filter, filter_dims->n, bias,
                          quant_params->multiplier, quant_params->shift, fc_params->input_offset,
