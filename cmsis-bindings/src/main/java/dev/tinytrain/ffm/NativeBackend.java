@@ -197,10 +197,9 @@ public final class NativeBackend implements KernelBackend {
             MemorySegment inDims = dims(arena, in);
             MemorySegment fDims = dims(arena, fd);
             MemorySegment ctx = context(arena, (int) scratchSize.invokeExact(inDims, fDims));
-            int status = (int) call.pick(input, filter, bias, output).invokeExact(ctx, params, quant(arena, q),
+            return (int) call.pick(input, filter, bias, output).invokeExact(ctx, params, quant(arena, q),
                     inDims, input, fDims, filter, dims(arena, Dims.vector(out.c())), orNull(bias),
                     dims(arena, out), output);
-            return status;
         }, in, fd, out);
     }
 
@@ -215,10 +214,9 @@ public final class NativeBackend implements KernelBackend {
             activation(tt_fc_params.activation(params), p.activation());
             MemorySegment fDims = dims(arena, fd);
             MemorySegment ctx = context(arena, (int) fcScratch.invokeExact(fDims));
-            int status = (int) fullyConnected.pick(input, filter, bias, output).invokeExact(ctx, params,
+            return (int) fullyConnected.pick(input, filter, bias, output).invokeExact(ctx, params,
                     quant(arena, q), dims(arena, in), input, fDims, filter, dims(arena, Dims.vector(out.c())),
                     orNull(bias), dims(arena, out), output);
-            return status;
         }, in, fd, out);
     }
 
@@ -239,9 +237,8 @@ public final class NativeBackend implements KernelBackend {
             tt_add_params.output_shift(params, p.outputShift());
             tt_add_params.output_offset(params, p.outputOffset());
             activation(tt_add_params.activation(params), p.activation());
-            int status = (int) add.pick(input1, input2, output).invokeExact(params, dims(arena, in1), input1,
+            return (int) add.pick(input1, input2, output).invokeExact(params, dims(arena, in1), input1,
                     dims(arena, in2), input2, dims(arena, out), output);
-            return status;
         }, in1, in2, out);
     }
 
@@ -259,9 +256,8 @@ public final class NativeBackend implements KernelBackend {
             activation(tt_pool_params.activation(params), p.activation());
             MemorySegment oDims = dims(arena, out);
             MemorySegment ctx = context(arena, (int) avgPoolScratch.invokeExact(oDims));
-            int status = (int) avgPool.pick(input, output).invokeExact(ctx, params, dims(arena, in), input,
+            return (int) avgPool.pick(input, output).invokeExact(ctx, params, dims(arena, in), input,
                     oDims, output);
-            return status;
         }, in, out);
     }
 
@@ -275,9 +271,8 @@ public final class NativeBackend implements KernelBackend {
             tt_mean_params.multiplier(params, p.multiplier());
             tt_mean_params.shift(params, p.shift());
             activation(tt_mean_params.activation(params), p.activation());
-            int status = (int) mean.pick(input, output).invokeExact(params, dims(arena, in), input,
+            return (int) mean.pick(input, output).invokeExact(params, dims(arena, in), input,
                     dims(arena, out), output);
-            return status;
         }, in, out);
     }
 
@@ -295,8 +290,7 @@ public final class NativeBackend implements KernelBackend {
         call("clamp_mask", arena -> {
             MemorySegment act = tt_activation.allocate(arena);
             activation(act, a);
-            int status = (int) clampMask.pick(y, mask).invokeExact(act, dims(arena, dims), y, mask);
-            return status;
+            return (int) clampMask.pick(y, mask).invokeExact(act, dims(arena, dims), y, mask);
         }, dims);
     }
 
@@ -304,9 +298,8 @@ public final class NativeBackend implements KernelBackend {
     public void gatherChannels(Dims in, MemorySegment input, int[] channels, MemorySegment output) {
         KernelChecks.gatherChannels(in, input, channels, output);
         call("gather_channels", arena -> {
-            int status = (int) gatherChannels.pick(input, output).invokeExact(dims(arena, in), input,
+            return (int) gatherChannels.pick(input, output).invokeExact(dims(arena, in), input,
                     channels.length, arena.allocateFrom(ValueLayout.JAVA_INT, channels), output);
-            return status;
         }, in);
     }
 
@@ -315,9 +308,8 @@ public final class NativeBackend implements KernelBackend {
                             MemorySegment loss, MemorySegment grad) {
         KernelChecks.softmaxXent(scale, zeroPoint, d, logits, labels, loss, grad);
         call("softmax_xent", arena -> {
-            int status = (int) softmaxXent.pick(logits, labels, loss, grad).invokeExact(scale, zeroPoint,
+            return (int) softmaxXent.pick(logits, labels, loss, grad).invokeExact(scale, zeroPoint,
                     dims(arena, d), logits, labels, orNull(loss), grad);
-            return status;
         }, d);
     }
 
@@ -325,9 +317,8 @@ public final class NativeBackend implements KernelBackend {
     public void gradScaleMask(float[] scale, Dims d, MemorySegment grad, MemorySegment mask, MemorySegment out) {
         KernelChecks.gradScaleMask(scale, d, grad, mask, out);
         call("grad_scale_mask", arena -> {
-            int status = (int) gradScaleMask.pick(grad, mask, out).invokeExact(floats(arena, scale), dims(arena, d),
+            return (int) gradScaleMask.pick(grad, mask, out).invokeExact(floats(arena, scale), dims(arena, d),
                     grad, orNull(mask), out);
-            return status;
         }, d);
     }
 
@@ -335,9 +326,8 @@ public final class NativeBackend implements KernelBackend {
     public void meanGrad(float scale, Dims gd, MemorySegment grad, Dims od, MemorySegment output) {
         KernelChecks.meanGrad(scale, gd, grad, od, output);
         call("mean_grad", arena -> {
-            int status = (int) meanGrad.pick(grad, output).invokeExact(scale, dims(arena, gd), grad, dims(arena, od),
+            return (int) meanGrad.pick(grad, output).invokeExact(scale, dims(arena, gd), grad, dims(arena, od),
                     output);
-            return status;
         }, gd, od);
     }
 
@@ -345,9 +335,8 @@ public final class NativeBackend implements KernelBackend {
     public void avgPoolGrad(PoolParams p, Dims gd, MemorySegment grad, Dims od, MemorySegment output) {
         KernelChecks.avgPoolGrad(p, gd, grad, od, output);
         call("avgpool2d_grad", arena -> {
-            int status = (int) avgPoolGrad.pick(grad, output).invokeExact(pool(arena, p), dims(arena, gd), grad,
+            return (int) avgPoolGrad.pick(grad, output).invokeExact(pool(arena, p), dims(arena, gd), grad,
                     dims(arena, od), output);
-            return status;
         }, gd, od);
     }
 
@@ -355,8 +344,7 @@ public final class NativeBackend implements KernelBackend {
     public void addF32(Dims d, MemorySegment a, MemorySegment b, MemorySegment out) {
         KernelChecks.addF32(d, a, b, out);
         call("add_f32", arena -> {
-            int status = (int) addF32.pick(a, b, out).invokeExact(dims(arena, d), a, b, out);
-            return status;
+            return (int) addF32.pick(a, b, out).invokeExact(dims(arena, d), a, b, out);
         }, d);
     }
 
@@ -377,9 +365,8 @@ public final class NativeBackend implements KernelBackend {
     private static void gradInput(String op, Downcall call, ConvParams p, Dims gd, MemorySegment grad, Dims fd,
                                   MemorySegment filter, Dims od, MemorySegment output) {
         call(op, arena -> {
-            int status = (int) call.pick(grad, filter, output).invokeExact(conv(arena, p), dims(arena, gd), grad,
+            return (int) call.pick(grad, filter, output).invokeExact(conv(arena, p), dims(arena, gd), grad,
                     dims(arena, fd), filter, dims(arena, od), output);
-            return status;
         }, gd, fd, od);
     }
 

@@ -2,8 +2,6 @@ package dev.tinytrain.graph;
 
 import dev.tinytrain.kernel.Activation;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -28,16 +26,6 @@ public sealed interface Op permits Op.Conv2d, Op.DepthwiseConv2d, Op.FullyConnec
     /** Attributes for the text dump, e.g. {@code stride=2,2 pad=1,1}; empty when none. */
     String attributes();
 
-    private static List<Value> list(Value... values) {
-        List<Value> l = new ArrayList<>();
-        for (Value v : values) {
-            if (v != null) {
-                l.add(v);
-            }
-        }
-        return Collections.unmodifiableList(l);
-    }
-
     private static String act(Activation a) {
         return a.equals(Activation.NONE) ? "" : " act=[" + a.min() + "," + a.max() + "]";
     }
@@ -59,12 +47,12 @@ public sealed interface Op permits Op.Conv2d, Op.DepthwiseConv2d, Op.FullyConnec
 
         @Override
         public List<Value> inputs() {
-            return list(input, weight, bias);
+            return OpValues.of(input, weight, bias);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(output);
+            return OpValues.of(output);
         }
 
         @Override
@@ -104,12 +92,12 @@ public sealed interface Op permits Op.Conv2d, Op.DepthwiseConv2d, Op.FullyConnec
 
         @Override
         public List<Value> inputs() {
-            return list(input, weight, bias);
+            return OpValues.of(input, weight, bias);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(output);
+            return OpValues.of(output);
         }
 
         @Override
@@ -142,12 +130,12 @@ public sealed interface Op permits Op.Conv2d, Op.DepthwiseConv2d, Op.FullyConnec
 
         @Override
         public List<Value> inputs() {
-            return list(input, weight, bias);
+            return OpValues.of(input, weight, bias);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(output);
+            return OpValues.of(output);
         }
 
         @Override
@@ -172,12 +160,12 @@ public sealed interface Op permits Op.Conv2d, Op.DepthwiseConv2d, Op.FullyConnec
 
         @Override
         public List<Value> inputs() {
-            return list(a, b);
+            return OpValues.of(a, b);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(output);
+            return OpValues.of(output);
         }
 
         @Override
@@ -202,12 +190,12 @@ public sealed interface Op permits Op.Conv2d, Op.DepthwiseConv2d, Op.FullyConnec
 
         @Override
         public List<Value> inputs() {
-            return list(input);
+            return OpValues.of(input);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(output);
+            return OpValues.of(output);
         }
 
         @Override
@@ -231,12 +219,12 @@ public sealed interface Op permits Op.Conv2d, Op.DepthwiseConv2d, Op.FullyConnec
 
         @Override
         public List<Value> inputs() {
-            return list(input);
+            return OpValues.of(input);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(output);
+            return OpValues.of(output);
         }
 
         @Override
@@ -259,12 +247,12 @@ public sealed interface Op permits Op.Conv2d, Op.DepthwiseConv2d, Op.FullyConnec
 
         @Override
         public List<Value> inputs() {
-            return list(input);
+            return OpValues.of(input);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(output);
+            return OpValues.of(output);
         }
 
         @Override

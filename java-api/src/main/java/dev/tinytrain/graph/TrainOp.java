@@ -2,9 +2,7 @@ package dev.tinytrain.graph;
 
 import dev.tinytrain.kernel.Activation;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -15,16 +13,6 @@ import java.util.Objects;
  * float32 values with respect to the integer-domain values (PAPER.md section 3).
  */
 public sealed interface TrainOp extends Op {
-
-    private static List<Value> list(Value... values) {
-        List<Value> l = new ArrayList<>();
-        for (Value v : values) {
-            if (v != null) {
-                l.add(v);
-            }
-        }
-        return Collections.unmodifiableList(l);
-    }
 
     private static String floats(float[] f) {
         if (f.length <= 4) {
@@ -59,12 +47,12 @@ public sealed interface TrainOp extends Op {
 
         @Override
         public List<Value> inputs() {
-            return list(y);
+            return OpValues.of(y);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(mask);
+            return OpValues.of(mask);
         }
 
         @Override
@@ -91,12 +79,12 @@ public sealed interface TrainOp extends Op {
 
         @Override
         public List<Value> inputs() {
-            return list(x);
+            return OpValues.of(x);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(saved);
+            return OpValues.of(saved);
         }
 
         @Override
@@ -114,12 +102,12 @@ public sealed interface TrainOp extends Op {
 
         @Override
         public List<Value> inputs() {
-            return list(logits, label);
+            return OpValues.of(logits, label);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(loss, grad);
+            return OpValues.of(loss, grad);
         }
 
         @Override
@@ -146,12 +134,12 @@ public sealed interface TrainOp extends Op {
 
         @Override
         public List<Value> inputs() {
-            return list(grad, mask);
+            return OpValues.of(grad, mask);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(out);
+            return OpValues.of(out);
         }
 
         @Override
@@ -169,12 +157,12 @@ public sealed interface TrainOp extends Op {
 
         @Override
         public List<Value> inputs() {
-            return list(grad);
+            return OpValues.of(grad);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(out);
+            return OpValues.of(out);
         }
 
         @Override
@@ -193,12 +181,12 @@ public sealed interface TrainOp extends Op {
 
         @Override
         public List<Value> inputs() {
-            return list(grad);
+            return OpValues.of(grad);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(out);
+            return OpValues.of(out);
         }
 
         @Override
@@ -217,12 +205,12 @@ public sealed interface TrainOp extends Op {
 
         @Override
         public List<Value> inputs() {
-            return list(a, b);
+            return OpValues.of(a, b);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(out);
+            return OpValues.of(out);
         }
 
         @Override
@@ -241,12 +229,12 @@ public sealed interface TrainOp extends Op {
 
         @Override
         public List<Value> inputs() {
-            return list(grad, weight);
+            return OpValues.of(grad, weight);
         }
 
         @Override
         public List<Value> outputs() {
-            return list(out);
+            return OpValues.of(out);
         }
 
         @Override
@@ -288,7 +276,7 @@ public sealed interface TrainOp extends Op {
 
         @Override
         public List<Value> inputs() {
-            return list(grad, saved, weight);
+            return OpValues.of(grad, saved, weight);
         }
 
         @Override
@@ -326,7 +314,7 @@ public sealed interface TrainOp extends Op {
 
         @Override
         public List<Value> inputs() {
-            return list(grad, bias);
+            return OpValues.of(grad, bias);
         }
 
         @Override
