@@ -20,7 +20,9 @@ import java.util.Set;
 /**
  * Compile-time autodiff: from a forward int8 graph and the trained layers to one graph that runs
  * the forward pass (saving 1-bit clamp masks and the trained input channels), softmax
- * cross-entropy on the dequantized logits, and the backward pass with fused in-place updates.
+ * cross-entropy on the dequantized logits, the backward pass storing each trained layer's weight
+ * and bias gradients, and then the optimizer step applying them: the conventional order, where
+ * every gradient lives to the end. {@link Reorder} then fuses each update into its gradient op.
  *
  * <p>The rules (PAPER.md section 3), one exhaustive switch over the forward ops: rounding is
  * straight-through; a clamp passes gradient where its output was strictly inside its range; a
@@ -28,8 +30,8 @@ import java.util.Set;
  * forward requantization applied), then its input gradient is the transposed conv with the
  * int8 weights, its weight gradient the conv of the saved {@code x - z_x} with it, its bias
  * gradient the sum over positions; add scales by {@code s_i / s_y}; mean by {@code s_in / (H W s_out)}.
- * Within a layer the input gradient is computed before the in-place update, so it uses the
- * weights the forward pass used.
+ * Within a layer the input gradient is computed before the weight gradient, so a fused in-place
+ * update there still leaves the input gradient the weights the forward pass used.
  *
  * <p>This pass differentiates every value that has a gradient path to the loss; {@link DeadCode}
  * then removes what nothing trained needs (e.g. input gradients below the earliest trained layer).
@@ -67,6 +69,8 @@ public final class Autodiff {
         private final Map<Op, Value> saved = new HashMap<>();
         private final Map<Value, Value> grad = new HashMap<>();
         private final Set<Value> noGrad = new HashSet<>();
+        /** The optimizer step, after the whole backward pass (the unfused, conventional order). */
+        private final List<TrainOp> applies = new java.util.ArrayList<>();
 
         Run(Graph fwd, List<TrainedLayer> layers, boolean qas) {
             this.fwd = fwd;
@@ -98,6 +102,9 @@ public final class Autodiff {
                     backward(op, g);
                 }
             }
+            for (TrainOp a : applies) {
+                b.op(a);
+            }
             b.outputs(loss);
             return new Result(b.build(), image, label, logits, loss);
         }
@@ -122,6 +129,11 @@ public final class Autodiff {
             }
         }
 
+        private static IllegalArgumentException fused(Op.ConvDepthwise f) {
+            return new IllegalArgumentException("forward graph holds the fused op " + f.mnemonic() + " (made after"
+                    + " autodiff by the fusion pass); differentiate the unfused graph");
+        }
+
         private static Activation clamp(Op op) {
             return switch (op) {
                 case Op.Conv2d c -> c.activation();
@@ -131,6 +143,7 @@ public final class Autodiff {
                 case Op.AvgPool2d p -> p.activation();
                 case Op.Mean m -> Activation.NONE;
                 case Op.Reshape r -> null;
+                case Op.ConvDepthwise f -> throw fused(f);
                 case TrainOp t -> throw new IllegalArgumentException("forward graph already holds training op "
                         + t.mnemonic());
             };
@@ -181,6 +194,7 @@ public final class Autodiff {
                     b.op(new Op.Reshape(g, gx));
                     contribute(r.input(), gx);
                 }
+                case Op.ConvDepthwise f -> throw fused(f);
                 case TrainOp t -> throw new IllegalStateException("unexpected training op " + t.mnemonic());
             }
         }
@@ -214,15 +228,23 @@ public final class Autodiff {
                 for (int c = 0; c < channels; c++) {
                     qw[c] = qas ? (float) (1.0 / ((double) ws[c] * ws[c])) : 1f;
                 }
-                b.op(new TrainOp.WeightUpdate(gs, saved.get(op), w, t.channels(), sh, sw, ph, pw, -x.zeroPoint(), qw,
-                        depthwise, 2 * t.index()));
+                dev.tinytrain.tensor.Dims s = w.dims();        // a fully connected weight [out, in] is [out, 1, 1, in]
+                int n = t.channels().length;
+                int[] shape = depthwise ? new int[] {s.h(), s.w(), n} : new int[] {s.n(), s.h(), s.w(), n};
+                Value gw = b.value("grad(" + w.name() + ")", shape, DType.FLOAT32, null, Role.GRADIENT);
+                b.op(new TrainOp.WeightGrad(gs, saved.get(op), w, t.channels(), sh, sw, ph, pw, -x.zeroPoint(),
+                        depthwise, gw));
+                applies.add(new TrainOp.ApplyWeightGrad(gw, w, t.channels(), qw, depthwise, 2 * t.index()));
             }
             if (t.bias()) {
                 float[] qb = new float[channels];
                 for (int c = 0; c < channels; c++) {
                     qb[c] = qas ? (float) (1.0 / ((double) ws[c] * ws[c] * sx * sx)) : 1f;
                 }
-                b.op(new TrainOp.BiasUpdate(gs, bias, qb, 2 * t.index() + 1));
+                Value gb = b.value("grad(" + bias.name() + ")", new int[] {channels}, DType.FLOAT32, null,
+                        Role.GRADIENT);
+                b.op(new TrainOp.BiasGrad(gs, bias, gb));
+                applies.add(new TrainOp.ApplyBiasGrad(gb, bias, qb, 2 * t.index() + 1));
             }
         }
 

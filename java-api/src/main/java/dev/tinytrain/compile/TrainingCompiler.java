@@ -13,8 +13,10 @@ import java.util.function.UnaryOperator;
 
 /**
  * The training compiler's pipeline, top to bottom: resolve the scheme (which channels of which
- * layers train), autodiff, prune (dead code), then the later passes (reordering, memory planning,
- * code generation) slot in after pruning. With {@code verify} every pass's result is checked.
+ * layers train), autodiff (conventional order: gradients stored, the optimizer step at the end),
+ * prune (dead code), reorder (fuse each update into its gradient op), fuse conv + depthwise where
+ * the intermediate is not needed; then memory planning ({@code runtime.MemoryPlan}) and code
+ * generation take the result. The verifier checks every pass's result.
  */
 public final class TrainingCompiler {
 
@@ -25,20 +27,39 @@ public final class TrainingCompiler {
     public record Pass(String name, UnaryOperator<Graph> run) {
     }
 
-    /** The passes after autodiff, in order. */
+    /** The passes after autodiff, in order, with every option on. */
     public static List<Pass> passes() {
-        return List.of(new Pass("dead-code", DeadCode::eliminate));
+        return passes(CompileOptions.DEFAULT);
+    }
+
+    /** The passes after autodiff, in order. */
+    public static List<Pass> passes(CompileOptions options) {
+        List<Pass> p = new java.util.ArrayList<>();
+        p.add(new Pass("dead-code", DeadCode::eliminate));
+        if (options.reorder()) {
+            p.add(new Pass("reorder", Reorder::fuseUpdates));
+        }
+        if (options.fuse()) {
+            p.add(new Pass("fuse-conv-depthwise", FuseConvDepthwise::fuse));
+        }
+        return List.copyOf(p);
     }
 
     public static TrainingProgram compile(Graph forward, SparseScheme scheme, TrainConfig config) {
+        return compile(forward, scheme, config, CompileOptions.DEFAULT);
+    }
+
+    public static TrainingProgram compile(Graph forward, SparseScheme scheme, TrainConfig config,
+                                          CompileOptions options) {
         List<Op> layers = WeightLayers.of(forward);
         List<TrainedLayer> trained = SchemeResolver.resolve(forward, layers, scheme);
         Autodiff.Result r = Autodiff.differentiate(forward, trained, config.qas());
         Graph g = r.graph();
-        for (Pass p : passes()) {
+        for (Pass p : passes(options)) {
             g = p.run().apply(g);
             Verifier.verify(g);
         }
-        return new TrainingProgram(g, forward, scheme, trained, config, r.image(), r.label(), r.logits(), r.loss());
+        return new TrainingProgram(g, forward, scheme, trained, config, options, r.image(), r.label(), r.logits(),
+                r.loss());
     }
 }

@@ -13,10 +13,23 @@ import java.util.List;
  * pruned backward with fused updates), what it trains, and the values a runtime binds.
  */
 public record TrainingProgram(Graph graph, Graph forward, SparseScheme scheme, List<TrainedLayer> trained,
-                              TrainConfig config, Value image, Value label, Value logits, Value loss) {
+                              TrainConfig config, CompileOptions options, Value image, Value label, Value logits,
+                              Value loss) {
 
     public TrainingProgram {
         trained = List.copyOf(trained);
+    }
+
+    /**
+     * Whether the op of {@link #graph()} belongs to the inference pass: an op of the forward graph,
+     * or a fusion of forward ops.
+     */
+    public boolean isForward(dev.tinytrain.graph.Op op) {
+        return switch (op) {
+            case dev.tinytrain.graph.TrainOp t -> false;
+            case dev.tinytrain.graph.Op.ConvDepthwise f -> true;
+            default -> forward.ops().contains(op);
+        };
     }
 
     /** Number of classes (the logits' last dimension). */

@@ -12,7 +12,7 @@ import java.util.Objects;
  * forward (inference) ops are nested here; the ops autodiff adds are {@link TrainOp}s.
  */
 public sealed interface Op permits Op.Conv2d, Op.DepthwiseConv2d, Op.FullyConnected, Op.Add, Op.AvgPool2d, Op.Mean,
-        Op.Reshape, TrainOp {
+        Op.Reshape, Op.ConvDepthwise, TrainOp {
 
     /** Lower-case name used in the text dump. */
     String mnemonic();
@@ -111,6 +111,48 @@ public sealed interface Op permits Op.Conv2d, Op.DepthwiseConv2d, Op.FullyConnec
 
         public int kernelW() {
             return weight.shape()[2];
+        }
+    }
+
+    /**
+     * A conv and the depthwise conv that consumes its output, computed channel by channel so the
+     * intermediate activation never exists whole (a compiler pass makes it where that activation
+     * is read by nothing else; the kernel keeps one channel of it in scratch). Same results as
+     * the two ops in sequence, bit for bit.
+     */
+    record ConvDepthwise(Conv2d conv, DepthwiseConv2d depthwise) implements Op {
+        public ConvDepthwise {
+            Objects.requireNonNull(conv, "conv");
+            Objects.requireNonNull(depthwise, "depthwise");
+            if (!depthwise.input().equals(conv.output())) {
+                throw new IllegalArgumentException("conv_depthwise: the depthwise conv must read the conv's output "
+                        + conv.output().ref() + ", reads " + depthwise.input().ref());
+            }
+        }
+
+        /** The activation that never exists whole. */
+        public Value intermediate() {
+            return conv.output();
+        }
+
+        @Override
+        public String mnemonic() {
+            return "conv_depthwise";
+        }
+
+        @Override
+        public List<Value> inputs() {
+            return OpValues.of(conv.input(), conv.weight(), conv.bias(), depthwise.weight(), depthwise.bias());
+        }
+
+        @Override
+        public List<Value> outputs() {
+            return OpValues.of(depthwise.output());
+        }
+
+        @Override
+        public String attributes() {
+            return "conv[" + conv.attributes() + "] mid=" + conv.output().ref() + " dw[" + depthwise.attributes() + "]";
         }
     }
 

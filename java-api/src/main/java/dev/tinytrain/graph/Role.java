@@ -19,5 +19,7 @@ public enum Role {
     /** A 1-bit clamp mask saved for backward. */
     MASK,
     /** Part of an activation saved for backward (e.g. the trained input channels). */
-    SAVED
+    SAVED,
+    /** A kernel's working memory, live only while its op runs. */
+    SCRATCH
 }

@@ -291,6 +291,149 @@ public sealed interface TrainOp extends Op {
         }
     }
 
+    /**
+     * The weight gradient of the trained channels, stored ({@code out}: float32 [oc][kh][kw][j], depthwise
+     * [kh][kw][j]): the unfused form, applied later by {@link ApplyWeightGrad}; the reordering pass fuses
+     * the pair into a {@link WeightUpdate} so this gradient never exists.
+     */
+    record WeightGrad(Value grad, Value saved, Value weight, int[] channels, int strideH, int strideW, int padH,
+                      int padW, int inputOffset, boolean depthwise, Value out) implements TrainOp {
+        public WeightGrad {
+            channels = channels.clone();
+        }
+
+        @Override
+        public int[] channels() {
+            return channels.clone();
+        }
+
+        @Override
+        public String mnemonic() {
+            return depthwise ? "depthwise_conv2d_weight_grad" : "conv2d_weight_grad";
+        }
+
+        /** The weight is an input only for its shape (the op does not read its values). */
+        @Override
+        public List<Value> inputs() {
+            return OpValues.of(grad, saved);
+        }
+
+        @Override
+        public List<Value> outputs() {
+            return OpValues.of(out);
+        }
+
+        @Override
+        public String attributes() {
+            return "weight=" + weight.ref() + " channels=" + ints(channels) + " stride=" + strideH + "," + strideW
+                    + " pad=" + padH + "," + padW;
+        }
+    }
+
+    /** QAS and the SGD step from a stored weight gradient ({@link WeightGrad}); {@code weight} updated in place. */
+    record ApplyWeightGrad(Value gradient, Value weight, int[] channels, float[] qas, boolean depthwise, int tensorId)
+            implements TrainOp {
+        public ApplyWeightGrad {
+            channels = channels.clone();
+            qas = qas.clone();
+        }
+
+        @Override
+        public int[] channels() {
+            return channels.clone();
+        }
+
+        @Override
+        public float[] qas() {
+            return qas.clone();
+        }
+
+        @Override
+        public boolean updatesParameter() {
+            return true;
+        }
+
+        @Override
+        public String mnemonic() {
+            return "apply_weight_grad";
+        }
+
+        @Override
+        public List<Value> inputs() {
+            return OpValues.of(gradient, weight);
+        }
+
+        @Override
+        public List<Value> outputs() {
+            return List.of();
+        }
+
+        @Override
+        public String attributes() {
+            return "channels=" + ints(channels) + " qas=" + floats(qas) + " tensor=" + tensorId;
+        }
+    }
+
+    /** The bias gradient (sum over positions), stored as float32 [c]: the unfused form. */
+    record BiasGrad(Value grad, Value bias, Value out) implements TrainOp {
+        @Override
+        public String mnemonic() {
+            return "bias_grad";
+        }
+
+        @Override
+        public List<Value> inputs() {
+            return OpValues.of(grad);
+        }
+
+        @Override
+        public List<Value> outputs() {
+            return OpValues.of(out);
+        }
+
+        @Override
+        public String attributes() {
+            return "bias=" + bias.ref();
+        }
+    }
+
+    /** QAS and the SGD step from a stored bias gradient ({@link BiasGrad}); {@code bias} updated in place. */
+    record ApplyBiasGrad(Value gradient, Value bias, float[] qas, int tensorId) implements TrainOp {
+        public ApplyBiasGrad {
+            qas = qas.clone();
+        }
+
+        @Override
+        public float[] qas() {
+            return qas.clone();
+        }
+
+        @Override
+        public boolean updatesParameter() {
+            return true;
+        }
+
+        @Override
+        public String mnemonic() {
+            return "apply_bias_grad";
+        }
+
+        @Override
+        public List<Value> inputs() {
+            return OpValues.of(gradient, bias);
+        }
+
+        @Override
+        public List<Value> outputs() {
+            return List.of();
+        }
+
+        @Override
+        public String attributes() {
+            return "qas=" + floats(qas) + " tensor=" + tensorId;
+        }
+    }
+
     /** Bias gradient (sum over positions) fused with QAS and the SGD step; {@code bias} updated in place. */
     record BiasUpdate(Value grad, Value bias, float[] qas, int tensorId) implements TrainOp {
         public BiasUpdate {

@@ -169,6 +169,10 @@ public final class Verifier {
                     expect(r.input().dtype() == r.output().dtype(), "reshape changes the dtype");
                     sameQuant(r.input(), r.output());
                 }
+                case Op.ConvDepthwise f -> {
+                    checkOp(f.conv());
+                    checkOp(f.depthwise());
+                }
                 case TrainOp t -> checkTrain(t);
             }
         }
@@ -208,6 +212,26 @@ public final class Verifier {
                 case TrainOp.ConvGradInput ci -> float32(ci.out(), "out");
                 case TrainOp.WeightUpdate wu -> expect(g.isConstant(wu.weight()), "the updated weight must be a constant");
                 case TrainOp.BiasUpdate bu -> expect(g.isConstant(bu.bias()), "the updated bias must be a constant");
+                case TrainOp.WeightGrad wg -> {
+                    float32(wg.out(), "out");
+                    dev.tinytrain.tensor.Dims w = wg.weight().dims();
+                    int n = wg.channels().length;
+                    int[] want = wg.depthwise() ? new int[] {w.h(), w.w(), n} : new int[] {w.n(), w.h(), w.w(), n};
+                    expect(Arrays.equals(wg.out().shape(), want), "weight gradient " + Arrays.toString(wg.out().shape())
+                            + " must be " + Arrays.toString(want));
+                }
+                case TrainOp.BiasGrad bg -> {
+                    float32(bg.out(), "out");
+                    expect(bg.out().elements() == bg.bias().elements(), "bias gradient must have one element per bias");
+                }
+                case TrainOp.ApplyWeightGrad a -> {
+                    expect(g.isConstant(a.weight()), "the updated weight must be a constant");
+                    float32(a.gradient(), "gradient");
+                }
+                case TrainOp.ApplyBiasGrad a -> {
+                    expect(g.isConstant(a.bias()), "the updated bias must be a constant");
+                    float32(a.gradient(), "gradient");
+                }
             }
         }
 

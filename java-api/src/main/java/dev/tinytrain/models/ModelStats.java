@@ -55,6 +55,7 @@ public record ModelStats(int convs, int depthwise, long weights, long biases, lo
             case Op.AvgPool2d p -> 0;
             case Op.Mean m -> 0;
             case Op.Reshape r -> 0;
+            case Op.ConvDepthwise f -> macs(f.conv()) + macs(f.depthwise());
             case dev.tinytrain.graph.TrainOp t -> 0;   // counted by the training program, not the model
         };
     }

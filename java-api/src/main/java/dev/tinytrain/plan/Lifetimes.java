@@ -62,6 +62,82 @@ public final class Lifetimes {
         return buffers;
     }
 
+    /**
+     * The placement blocks of a schedule: every value's bytes, the in-place ops' inputs and
+     * outputs tied into one block each (an input's part ends where its output's begins: a
+     * widening op's output covers its input at that position, otherwise the input covers the
+     * output), and each op's scratch, live at that op only.
+     */
+    public static List<Block> blocks(Graph g, int alignment, List<InPlace> inPlace) {
+        List<Buffer> natural = of(g, alignment);
+        Map<Integer, InPlace> byInput = new HashMap<>();
+        Map<Integer, InPlace> byOutput = new HashMap<>();
+        Map<Integer, Integer> group = new HashMap<>();      // value id -> group root id
+        Map<Integer, Long> rel = new HashMap<>();           // value id -> offset from the root's start
+        for (InPlace p : inPlace) {
+            byInput.put(p.input().id(), p);
+            byOutput.put(p.output().id(), p);
+        }
+        for (Buffer b : natural) {
+            InPlace p = byOutput.get(b.id());
+            if (p != null && group.containsKey(p.input().id())) {
+                int in = p.input().id();
+                group.put(b.id(), group.get(in));
+                rel.put(b.id(), rel.get(in) - p.inputOffset());
+            } else {
+                group.put(b.id(), b.id());
+                rel.put(b.id(), 0L);
+            }
+        }
+        Map<Integer, List<Block.Member>> members = new LinkedHashMap<>();
+        for (Buffer b : natural) {
+            int first = b.first();
+            int last = b.last();
+            InPlace out = byOutput.get(b.id());
+            InPlace in = byInput.get(b.id());
+            if (out != null && !out.widening()) {
+                first++;                       // the input covers this output at its first position
+            }
+            if (in != null && in.widening()) {
+                last--;                        // the output covers this input at its last position
+            }
+            Buffer part = first <= last ? new Buffer(b.id(), b.bytes(), first, last, b.role()) : null;
+            members.computeIfAbsent(group.get(b.id()), k -> new ArrayList<>())
+                    .add(new Block.Member(b.id(), rel.get(b.id()), part));
+        }
+        List<Block> blocks = new ArrayList<>();
+        for (List<Block.Member> ms : members.values()) {
+            long min = ms.stream().mapToLong(Block.Member::offset).min().orElse(0);
+            blocks.add(new Block(ms.stream().map(m -> new Block.Member(m.id(), m.offset() - min, m.part())).toList()));
+        }
+        java.util.Set<Integer> inPlaceOps = new java.util.HashSet<>();
+        for (InPlace p : inPlace) {
+            inPlaceOps.add(p.op());
+        }
+        List<Op> ops = g.ops();
+        for (int i = 0; i < ops.size(); i++) {
+            long bytes = Scratch.bytes(ops.get(i), inPlaceOps.contains(i));
+            if (bytes > 0) {
+                long aligned = (bytes + alignment - 1) / alignment * alignment;
+                blocks.add(Block.of(new Buffer(Buffer.scratchId(i), aligned, i, i, dev.tinytrain.graph.Role.SCRATCH)));
+            }
+        }
+        return blocks;
+    }
+
+    /** Every part of the blocks: the buffers that occupy bytes, with their (possibly cut) lifetimes. */
+    public static List<Buffer> parts(List<Block> blocks) {
+        List<Buffer> parts = new ArrayList<>();
+        for (Block b : blocks) {
+            for (Block.Member m : b.members()) {
+                if (m.part() != null) {
+                    parts.add(m.part());
+                }
+            }
+        }
+        return parts;
+    }
+
     /** The largest sum of sizes live at one schedule position: no placement can use less. */
     public static long lowerBound(List<Buffer> buffers) {
         int end = buffers.stream().mapToInt(Buffer::last).max().orElse(0);

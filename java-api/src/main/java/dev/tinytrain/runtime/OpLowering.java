@@ -106,6 +106,7 @@ public final class OpLowering {
                 yield () -> backend.mean(p, in, x, out, y);
             }
             case Op.Reshape r -> reshape(r, mem);
+            case Op.ConvDepthwise f -> throw new UnsupportedOperationException("conv_depthwise: kernel not wired yet");
             case TrainOp t -> throw new IllegalArgumentException("training op " + t.mnemonic()
                     + " is not a forward op; run training graphs with a TrainingSession");
         };

@@ -58,7 +58,7 @@ public final class TrainingSession implements AutoCloseable {
 
     /** A session on the planned arena ({@link MemoryPlan#planned}). */
     public TrainingSession(TrainingProgram program, KernelBackend backend) {
-        this(program, backend, MemoryPlan.planned(program.graph()));
+        this(program, backend, MemoryPlan.planned(program.graph(), false));
     }
 
     public TrainingSession(TrainingProgram program, KernelBackend backend, MemoryPlan plan) {
@@ -72,11 +72,10 @@ public final class TrainingSession implements AutoCloseable {
         try {
             this.memory = arena.allocate(Math.max(plan.arenaBytes(), 1), 16);
             copyParameters(g);
-            Set<Op> forwardOps = new HashSet<>(program.forward().ops());
             for (Op op : g.ops()) {
                 Runnable r = prepare(op);
                 trainSteps.add(r);
-                if (forwardOps.contains(op)) {
+                if (program.isForward(op)) {
                     forwardSteps.add(r);
                 }
             }
@@ -333,6 +332,10 @@ public final class TrainingSession implements AutoCloseable {
                 int tid = bu.tensorId();
                 yield () -> backend.biasGradUpdate(sgd.at(step, tid), qas, gd, grad, bd, b, state);
             }
+            case TrainOp.WeightGrad wg -> throw new UnsupportedOperationException("TODO kernels2");
+            case TrainOp.BiasGrad bg -> throw new UnsupportedOperationException("TODO kernels2");
+            case TrainOp.ApplyWeightGrad a -> throw new UnsupportedOperationException("TODO kernels2");
+            case TrainOp.ApplyBiasGrad a -> throw new UnsupportedOperationException("TODO kernels2");
         };
     }
 

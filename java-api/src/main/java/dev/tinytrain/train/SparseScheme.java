@@ -70,7 +70,7 @@ public record SparseScheme(String name, int biasCount, List<WeightUpdate> weight
     /** The names {@link #named(String)} knows (plus {@code last-k:<k>}). */
     public static List<String> builtInNames() {
         return List.of("full", "bias-only", "last-layer", "last-k:<k>", "mcunet-49kb", "mcunet-74kb", "mcunet-99kb",
-                "mcunet-124kb", "mcunet-148kb");
+                "mcunet-124kb", "mcunet-148kb", "mbv2-sparse", "proxyless-sparse");
     }
 
     /**
@@ -78,7 +78,11 @@ public record SparseScheme(String name, int biasCount, List<WeightUpdate> weight
      * {@code full} trains every weight and bias; {@code bias-only} every bias (and the classifier);
      * {@code last-layer} the classifier only; {@code last-k:<k>} the classifier and the weights and
      * biases of the last k indexed convs. The {@code mcunet-*} schemes are the paper's released ones
-     * for mcunet-5fps (42 indexed convs; PAPER.md section 5).
+     * for mcunet-5fps (42 indexed convs; PAPER.md section 5). {@code mbv2-sparse} (mobilenetv2-w0.35,
+     * 51 indexed convs) and {@code proxyless-sparse} (proxylessnas-w0.3, 60) are ours, of the same shape
+     * as {@code mcunet-49kb} (the paper released no scheme for them): the biases of the last 16 convs
+     * and the first pointwise convs of three late 8x8 blocks at ratios 1/4, 1/2, 1/2 (mobilenetv2:
+     * blocks 11-13, convs 33, 36, 39; proxylessnas: blocks 13-15, convs 39, 42, 45).
      *
      * @throws IllegalArgumentException for an unknown name (listing the known ones) or a scheme that
      *                                  does not fit the model
@@ -97,6 +101,8 @@ public record SparseScheme(String name, int biasCount, List<WeightUpdate> weight
                     new double[] {0.25, 1, 1, 1, 0.5, 0.5});
             case "mcunet-148kb" -> released(name, 23, new int[] {21, 24, 27, 30, 36, 39},
                     new double[] {1, 1, 1, 1, 1, 0.5});
+            case "mbv2-sparse" -> released(name, 16, new int[] {33, 36, 39}, new double[] {0.25, 0.5, 0.5});
+            case "proxyless-sparse" -> released(name, 16, new int[] {39, 42, 45}, new double[] {0.25, 0.5, 0.5});
             default -> {
                 if (!name.startsWith("last-k:")) {
                     throw new IllegalArgumentException("unknown scheme '" + name + "'; known: "
@@ -179,6 +185,26 @@ public record SparseScheme(String name, int biasCount, List<WeightUpdate> weight
      *
      * @throws IllegalArgumentException naming the field that is missing or wrong
      */
+    /**
+     * A scheme by name ({@link #named}) or from a JSON file (a path ending in {@code .json}, or any
+     * existing file), checked against the model's conv count.
+     */
+    public static SparseScheme resolve(String nameOrFile, int convCount) {
+        java.nio.file.Path file = java.nio.file.Path.of(nameOrFile);
+        if (nameOrFile.endsWith(".json") || java.nio.file.Files.isRegularFile(file)) {
+            String text;
+            try {
+                text = java.nio.file.Files.readString(file);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read scheme file " + file + ": " + e.getMessage(), e);
+            }
+            SparseScheme s = fromJson(text);
+            s.checkFits(convCount);
+            return s;
+        }
+        return named(nameOrFile, convCount);
+    }
+
     public static SparseScheme fromJson(String json) {
         Map<String, Object> m;
         try {

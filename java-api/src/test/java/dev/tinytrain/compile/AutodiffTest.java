@@ -28,7 +28,7 @@ class AutodiffTest {
                 SparseScheme.named(scheme, convs.size() - 1));
         Graph g = Autodiff.differentiate(forward, trained, true).graph();
         Verifier.verify(g);
-        Graph p = DeadCode.eliminate(g);
+        Graph p = Reorder.fuseUpdates(DeadCode.eliminate(g));
         Verifier.verify(p);
         return p;
     }

@@ -38,7 +38,7 @@ class PlacementTest {
             }
             long bound = Lifetimes.lowerBound(buffers);
             for (Placement p : Placement.values()) {
-                Map<Integer, Long> offsets = p.place(buffers);
+                Map<Integer, Long> offsets = p.placeBuffers(buffers);
                 Placement.checkNoOverlap(buffers, offsets);
                 long arena = Placement.arenaBytes(buffers, offsets);
                 assertTrue(arena >= bound, p + " case " + c + " (seed " + seed + "): arena " + arena + " < bound " + bound);
@@ -54,7 +54,7 @@ class PlacementTest {
         // disjoint lifetimes may share bytes
         List<Buffer> d = List.of(new Buffer(0, 32, 0, 1, Role.ACTIVATION), new Buffer(1, 32, 2, 3, Role.ACTIVATION));
         Placement.checkNoOverlap(d, Map.of(0, 0L, 1, 0L));
-        assertEquals(32, Placement.arenaBytes(d, Placement.GREEDY_BY_SIZE.place(d)));
+        assertEquals(32, Placement.arenaBytes(d, Placement.GREEDY_BY_SIZE.placeBuffers(d)));
     }
 
     @ParameterizedTest
