@@ -32,8 +32,22 @@ public final class OpLowering {
     private OpLowering() {
     }
 
-    /** A forward (inference) op as a prepared step. */
+    /** A forward (inference) op as a prepared step, out of place, needing no scratch. */
     public static Runnable forward(Op op, KernelBackend backend, Memory mem) {
+        return forward(op, backend, mem, null, null);
+    }
+
+    /**
+     * A forward op as a prepared step.
+     *
+     * @param scratch the op's planned scratch ({@link dev.tinytrain.plan.Scratch}), or null when it needs none
+     * @param inPlace the planner's in-place decision for the op, or null
+     */
+    public static Runnable forward(Op op, KernelBackend backend, Memory mem, MemorySegment scratch,
+                                   dev.tinytrain.plan.InPlace inPlace) {
+        if (inPlace != null && op instanceof Op.Conv2d c) {
+            return conv1x1InPlace(c, backend, mem, scratch, inPlace);
+        }
         return switch (op) {
             case Op.Conv2d c -> {
                 ConvParams p = new ConvParams(-c.input().zeroPoint(), c.output().zeroPoint(), c.strideH(),
@@ -106,10 +120,59 @@ public final class OpLowering {
                 yield () -> backend.mean(p, in, x, out, y);
             }
             case Op.Reshape r -> reshape(r, mem);
-            case Op.ConvDepthwise f -> throw new UnsupportedOperationException("conv_depthwise: kernel not wired yet");
+            case Op.ConvDepthwise f -> {
+                Op.Conv2d c = f.conv();
+                Op.DepthwiseConv2d d = f.depthwise();
+                if (scratch == null) {
+                    throw new IllegalArgumentException("conv_depthwise " + d.output().ref() + " needs scratch for one"
+                            + " channel of " + c.output().ref() + "; plan it (MemoryPlan)");
+                }
+                ConvParams cp = new ConvParams(-c.input().zeroPoint(), c.output().zeroPoint(), c.strideH(),
+                        c.strideW(), c.padH(), c.padW(), c.activation());
+                ChannelQuant cq = quant(c.input(), c.weight(), c.output());
+                ConvParams dp = new ConvParams(-d.input().zeroPoint(), d.output().zeroPoint(), d.strideH(),
+                        d.strideW(), d.padH(), d.padW(), d.activation());
+                ChannelQuant dq = quant(d.input(), d.weight(), d.output());
+                Dims in = c.input().dims();
+                Dims cfd = c.weight().dims();
+                Dims dfd = d.weight().dims();
+                Dims out = d.output().dims();
+                MemorySegment x = mem.of(c.input());
+                MemorySegment cw = mem.of(c.weight());
+                MemorySegment cb = c.bias() == null ? null : mem.of(c.bias());
+                MemorySegment dw = mem.of(d.weight());
+                MemorySegment db = d.bias() == null ? null : mem.of(d.bias());
+                MemorySegment y = mem.of(d.output());
+                yield () -> backend.convDepthwise(cp, cq, in, x, cfd, cw, cb, dp, dq, dfd, dw, db, out, y, scratch);
+            }
             case TrainOp t -> throw new IllegalArgumentException("training op " + t.mnemonic()
                     + " is not a forward op; run training graphs with a TrainingSession");
         };
+    }
+
+    /** A pointwise conv over its own input: the output starts the region, the input sits at its planned offset. */
+    private static Runnable conv1x1InPlace(Op.Conv2d c, KernelBackend backend, Memory mem, MemorySegment scratch,
+                                           dev.tinytrain.plan.InPlace ip) {
+        if (scratch == null) {
+            throw new IllegalArgumentException("in-place conv2d " + c.output().ref() + " needs scratch for one pixel");
+        }
+        ConvParams p = new ConvParams(-c.input().zeroPoint(), c.output().zeroPoint(), c.strideH(), c.strideW(),
+                c.padH(), c.padW(), c.activation());
+        ChannelQuant q = quant(c.input(), c.weight(), c.output());
+        Dims in = c.input().dims();
+        Dims fd = c.weight().dims();
+        Dims out = c.output().dims();
+        MemorySegment w = mem.of(c.weight());
+        MemorySegment b = c.bias() == null ? null : mem.of(c.bias());
+        MemorySegment y = mem.of(c.output());
+        long regionBytes = Math.max(c.input().byteSize(), c.output().byteSize());
+        MemorySegment region = MemorySegment.ofAddress(y.address()).reinterpret(regionBytes);
+        MemorySegment x = mem.of(c.input());
+        if (x.address() != y.address() + ip.inputOffset()) {
+            throw new IllegalStateException("in-place conv2d " + c.output().ref() + ": the input is not at output + "
+                    + ip.inputOffset() + " as planned");
+        }
+        return () -> backend.conv2d1x1InPlace(p, q, in, fd, w, b, out, region, scratch);
     }
 
     /** A reshape copies (nothing when the memory gives both values the same bytes). */

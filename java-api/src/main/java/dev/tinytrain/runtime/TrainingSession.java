@@ -24,13 +24,11 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * Runs a compiled training program on a kernel backend. The session owns one native arena: the
@@ -58,7 +56,7 @@ public final class TrainingSession implements AutoCloseable {
 
     /** A session on the planned arena ({@link MemoryPlan#planned}). */
     public TrainingSession(TrainingProgram program, KernelBackend backend) {
-        this(program, backend, MemoryPlan.planned(program.graph(), false));
+        this(program, backend, MemoryPlan.of(program));
     }
 
     public TrainingSession(TrainingProgram program, KernelBackend backend, MemoryPlan plan) {
@@ -72,8 +70,10 @@ public final class TrainingSession implements AutoCloseable {
         try {
             this.memory = arena.allocate(Math.max(plan.arenaBytes(), 1), 16);
             copyParameters(g);
-            for (Op op : g.ops()) {
-                Runnable r = prepare(op);
+            List<Op> ops = g.ops();
+            for (int i = 0; i < ops.size(); i++) {
+                Op op = ops.get(i);
+                Runnable r = prepare(op, i);
                 trainSteps.add(r);
                 if (program.isForward(op)) {
                     forwardSteps.add(r);
@@ -162,6 +162,10 @@ public final class TrainingSession implements AutoCloseable {
                 case TrainOp.WeightUpdate w -> m.put(w.weight().name(),
                         params.get(w.weight().id()).toArray(ValueLayout.JAVA_BYTE));
                 case TrainOp.BiasUpdate b -> m.put(b.bias().name(), params.get(b.bias().id()).toArray(ValueLayout.JAVA_INT));
+                case TrainOp.ApplyWeightGrad w -> m.put(w.weight().name(),
+                        params.get(w.weight().id()).toArray(ValueLayout.JAVA_BYTE));
+                case TrainOp.ApplyBiasGrad b -> m.put(b.bias().name(),
+                        params.get(b.bias().id()).toArray(ValueLayout.JAVA_INT));
                 default -> {
                 }
             }
@@ -226,9 +230,12 @@ public final class TrainingSession implements AutoCloseable {
         return memory.asSlice(offset, v.byteSize());
     }
 
-    private Runnable prepare(Op op) {
+    private Runnable prepare(Op op, int position) {
         if (!(op instanceof TrainOp t)) {
-            return OpLowering.forward(op, backend, this::segment);
+            long s = plan.scratchOffset(position);
+            long bytes = dev.tinytrain.plan.Scratch.bytes(op, plan.inPlace(position) != null);
+            MemorySegment scratch = s < 0 ? null : memory.asSlice(s, bytes);
+            return OpLowering.forward(op, backend, this::segment, scratch, plan.inPlace(position));
         }
         return switch (t) {
             case TrainOp.ClampMask m -> {
@@ -307,13 +314,7 @@ public final class TrainingSession implements AutoCloseable {
                 MemorySegment grad = segment(wu.grad());
                 MemorySegment saved = segment(wu.saved());
                 MemorySegment w = segment(wu.weight());
-                long slice = wu.depthwise() ? (long) fd.h() * fd.w() * ch.length : (long) fd.n() * fd.h() * fd.w() * ch.length;
-                SgdState state = state(slice, i -> {
-                    // element i of the slice [oc][ky][kx][j] (depthwise [ky][kx][j]) -> weight index
-                    int j = (int) (i % ch.length);
-                    long rest = i / ch.length;
-                    return rest * fd.c() + ch[j];
-                }, w, false);
+                SgdState state = weightState(wu.depthwise(), ch, fd, w);
                 int tid = wu.tensorId();
                 yield wu.depthwise()
                         ? () -> backend.depthwiseConv2dGradWeightUpdate(sgd.at(step, tid), p, qas, gd, grad, sd, saved,
@@ -332,11 +333,59 @@ public final class TrainingSession implements AutoCloseable {
                 int tid = bu.tensorId();
                 yield () -> backend.biasGradUpdate(sgd.at(step, tid), qas, gd, grad, bd, b, state);
             }
-            case TrainOp.WeightGrad wg -> throw new UnsupportedOperationException("TODO kernels2");
-            case TrainOp.BiasGrad bg -> throw new UnsupportedOperationException("TODO kernels2");
-            case TrainOp.ApplyWeightGrad a -> throw new UnsupportedOperationException("TODO kernels2");
-            case TrainOp.ApplyBiasGrad a -> throw new UnsupportedOperationException("TODO kernels2");
+            case TrainOp.WeightGrad wg -> {
+                ConvParams p = new ConvParams(wg.inputOffset(), 0, wg.strideH(), wg.strideW(), wg.padH(), wg.padW(),
+                        Activation.NONE);
+                int[] ch = wg.channels();
+                Dims gd = wg.grad().dims();
+                Dims sd = wg.saved().dims();
+                Dims fd = wg.weight().dims();
+                MemorySegment grad = segment(wg.grad());
+                MemorySegment saved = segment(wg.saved());
+                MemorySegment out = segment(wg.out());
+                yield wg.depthwise()
+                        ? () -> backend.depthwiseConv2dGradWeight(p, gd, grad, sd, saved, ch, fd, out)
+                        : () -> backend.conv2dGradWeight(p, gd, grad, sd, saved, ch, fd, out);
+            }
+            case TrainOp.BiasGrad bg -> {
+                Dims gd = bg.grad().dims();
+                MemorySegment grad = segment(bg.grad());
+                MemorySegment out = segment(bg.out());
+                yield () -> backend.biasGrad(gd, grad, out);
+            }
+            case TrainOp.ApplyWeightGrad a -> {
+                float[] qas = a.qas();
+                int[] ch = a.channels();
+                Dims fd = a.weight().dims();
+                MemorySegment gradient = segment(a.gradient());
+                MemorySegment w = segment(a.weight());
+                SgdState state = weightState(a.depthwise(), ch, fd, w);
+                int tid = a.tensorId();
+                boolean dw = a.depthwise();
+                yield () -> backend.sgdUpdateWeights(sgd.at(step, tid), qas, dw, gradient, ch, fd, w, state);
+            }
+            case TrainOp.ApplyBiasGrad a -> {
+                float[] qas = a.qas();
+                int channels = Math.toIntExact(a.bias().elements());
+                Dims bd = Dims.vector(channels);
+                MemorySegment gradient = segment(a.gradient());
+                MemorySegment b = segment(a.bias());
+                SgdState state = state(channels, i -> i, b, true);
+                int tid = a.tensorId();
+                yield () -> backend.sgdUpdateBias(sgd.at(step, tid), qas, gradient, bd, b, state);
+            }
         };
+    }
+
+    /** State of a trained weight slice, laid out [oc][ky][kx][j] (depthwise [ky][kx][j]). */
+    private SgdState weightState(boolean depthwise, int[] ch, Dims fd, MemorySegment w) {
+        long slice = depthwise ? (long) fd.h() * fd.w() * ch.length : (long) fd.n() * fd.h() * fd.w() * ch.length;
+        return state(slice, i -> {
+            // element i of the slice -> weight index
+            int j = (int) (i % ch.length);
+            long rest = i / ch.length;
+            return rest * fd.c() + ch[j];
+        }, w, false);
     }
 
     /** Momentum and master buffers for one trained slice, as the program's rule needs them. */
