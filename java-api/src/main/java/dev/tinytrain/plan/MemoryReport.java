@@ -82,9 +82,13 @@ public record MemoryReport(long arenaBytes, long lowerBoundBytes, String strateg
         long trainable = trained.stream().mapToLong(Item::bytes).sum();
         trained.sort(Comparator.comparingLong(Item::bytes).reversed());
         long constants = 0;
-        for (Value v : g.values()) {
+        java.util.Set<Value> read = new java.util.HashSet<>();
+        for (Op op : g.ops()) {
+            read.addAll(op.inputs());
+        }
+        for (Value v : read) {
             if (g.isConstant(v)) {
-                constants += v.byteSize();
+                constants += v.byteSize();            // constants no op reads are not part of the program
             }
         }
         List<Buffer> buffers = plan.parts();
