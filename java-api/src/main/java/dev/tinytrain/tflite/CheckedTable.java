@@ -26,13 +26,16 @@ final class CheckedTable extends Table {
         this.what = what;
     }
 
-    /** The table at {@code pos}, after checking its vtable and inline size. */
-    static CheckedTable at(ByteBuffer bb, long pos, String what) {
+    /**
+     * The table at {@code pos}, after checking its vtable and inline size; {@code from} is where the
+     * offset leading here is stored (the byte offset reported when {@code pos} itself is out of range).
+     */
+    static CheckedTable at(ByteBuffer bb, long pos, String what, long from) {
         CheckedTable t = new CheckedTable(what);
         long limit = bb.limit();
         if (pos < 0 || pos + 4 > limit) {
             throw new TfliteFormatException(what + ": table position " + pos + " is outside the " + limit
-                    + "-byte buffer", pos);
+                    + "-byte buffer", from);
         }
         int p = (int) pos;
         long vtable = (long) p - bb.getInt(p);
@@ -116,7 +119,7 @@ final class CheckedTable extends Table {
     /** The sub-table in {@code slot}, or null when absent. */
     CheckedTable table(int slot, String name, String subWhat) {
         long t = target(slot, name);
-        return t < 0 ? null : at(bb, t, subWhat);
+        return t < 0 ? null : at(bb, t, subWhat, t);
     }
 
     /** The string in {@code slot}, or null when absent. */
@@ -178,7 +181,7 @@ final class CheckedTable extends Table {
 
     /** Element {@code i} of a vector of tables. */
     CheckedTable tableElement(Vector v, int i, String subWhat) {
-        return at(bb, follow(v.element(i), subWhat), subWhat);
+        return at(bb, follow(v.element(i), subWhat), subWhat, v.element(i));
     }
 
     /** The absolute target of the unsigned offset stored at {@code pos}, checked to lie inside the buffer. */

@@ -59,7 +59,7 @@ final class TfliteFile {
             throw new TfliteFormatException("not a TF-Lite model: the file identifier is '" + printable(id)
                     + "', expected '" + TfliteSchema.FILE_IDENTIFIER + "'", 4);
         }
-        CheckedTable model = CheckedTable.at(bb, Integer.toUnsignedLong(bb.getInt(0)), "model");
+        CheckedTable model = CheckedTable.at(bb, Integer.toUnsignedLong(bb.getInt(0)), "model", 0);
         version = model.getInt(TfliteSchema.Model.VERSION, "version", 0);
         description = model.string(TfliteSchema.Model.DESCRIPTION, "description");
 
@@ -146,7 +146,7 @@ final class TfliteFile {
         if (op.optionsPosition() < 0) {
             return null;
         }
-        return CheckedTable.at(bb, op.optionsPosition(), "operator " + op.index() + " options");
+        return CheckedTable.at(bb, op.optionsPosition(), "operator " + op.index() + " options", op.optionsPosition());
     }
 
     /** A copy of a buffer's bytes, or null for a buffer without data (index 0, or empty). */

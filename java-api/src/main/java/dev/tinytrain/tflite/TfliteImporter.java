@@ -6,6 +6,10 @@ import dev.tinytrain.graph.Op;
 import dev.tinytrain.graph.Role;
 import dev.tinytrain.graph.Value;
 import dev.tinytrain.kernel.Activation;
+import dev.tinytrain.kernel.AddParams;
+import dev.tinytrain.kernel.ChannelQuant;
+import dev.tinytrain.kernel.KernelChecks;
+import dev.tinytrain.kernel.MeanParams;
 import dev.tinytrain.kernel.Windows;
 import dev.tinytrain.tensor.DType;
 import dev.tinytrain.tensor.Quantization;
@@ -126,6 +130,8 @@ public final class TfliteImporter {
         private boolean softmaxDropped;
         private boolean floatOutput;
         private Graph.Builder b;
+        /** The graph's ops and the file operator each came from. */
+        private final Map<Op, Integer> opIndex = new LinkedHashMap<>();
 
         Run(TfliteFile f, String name) {
             this.f = f;
@@ -170,6 +176,9 @@ public final class TfliteImporter {
                 if (!skipped.contains(i)) {
                     op(i);
                 }
+            }
+            for (Map.Entry<Op, Integer> e : opIndex.entrySet()) {
+                checkRequantization(e.getKey(), e.getValue());
             }
             for (int t : graphOutputs) {
                 b.outputs(values.get(t));
@@ -658,12 +667,12 @@ public final class TfliteImporter {
                                 + Arrays.toString(x.shape()) + " must be [rows, ...] with " + w.shape()[1]
                                 + " features per row (the first dimension)");
                     }
-                    b.op(new Op.FullyConnected(x, w, bias(in), y, activation(i, o, y,
+                    add(i, new Op.FullyConnected(x, w, bias(in), y, activation(i, o, y,
                             TfliteSchema.FullyConnectedOptions.FUSED_ACTIVATION_FUNCTION)));
                 }
                 case ADD -> {
                     CheckedTable o = options(i, TfliteSchema.BuiltinOptionsType.ADD_OPTIONS);
-                    b.op(new Op.Add(values.get(in[0]), values.get(in[1]), y,
+                    add(i, new Op.Add(values.get(in[0]), values.get(in[1]), y,
                             activation(i, o, y, TfliteSchema.AddOptions.FUSED_ACTIVATION_FUNCTION)));
                 }
                 case AVERAGE_POOL_2D -> {
@@ -676,12 +685,12 @@ public final class TfliteImporter {
                     int fh = positive(i, o, TfliteSchema.Pool2DOptions.FILTER_HEIGHT, "filter_height");
                     Padding pad = paddingOf(i, o.getByte(TfliteSchema.Pool2DOptions.PADDING, "padding", (byte) 0));
                     checkOutput(i, xs, y, fh, fw, sh, sw, pad);
-                    b.op(new Op.AvgPool2d(x, y, fh, fw, sh, sw, pad.padBefore(xs[1], fh, sh),
+                    add(i, new Op.AvgPool2d(x, y, fh, fw, sh, sw, pad.padBefore(xs[1], fh, sh),
                             pad.padBefore(xs[2], fw, sw),
                             activation(i, o, y, TfliteSchema.Pool2DOptions.FUSED_ACTIVATION_FUNCTION)));
                 }
                 case MEAN -> mean(i, in, y);
-                case RESHAPE -> b.op(new Op.Reshape(values.get(in[0]), y));
+                case RESHAPE -> add(i, new Op.Reshape(values.get(in[0]), y));
                 default -> throw new IllegalStateException("unexpected " + kinds[i]);
             }
         }
@@ -748,7 +757,7 @@ public final class TfliteImporter {
             }
             Activation act = activation(i, o, y, dw ? TfliteSchema.DepthwiseConv2DOptions.FUSED_ACTIVATION_FUNCTION
                     : TfliteSchema.Conv2DOptions.FUSED_ACTIVATION_FUNCTION);
-            b.op(dw ? new Op.DepthwiseConv2d(x, w, bias(in), y, sh, sw, padH, padW, act)
+            add(i, dw ? new Op.DepthwiseConv2d(x, w, bias(in), y, sh, sw, padH, padW, act)
                     : new Op.Conv2d(x, w, bias(in), y, sh, sw, padH, padW, act));
         }
 
@@ -777,7 +786,7 @@ public final class TfliteImporter {
             CheckedTable o = options(i, TfliteSchema.BuiltinOptionsType.REDUCER_OPTIONS);
             boolean keepDims = o != null && o.getBool(TfliteSchema.ReducerOptions.KEEP_DIMS, "keep_dims");
             if (keepDims) {
-                b.op(new Op.Mean(x, y));
+                add(i, new Op.Mean(x, y));
                 return;
             }
             if (!Arrays.equals(y.shape(), new int[] {xs[0], xs[3]})) {
@@ -787,8 +796,75 @@ public final class TfliteImporter {
             // tinytrain's mean keeps dims: mean to [n, 1, 1, c] then reshape to the file's [n, c].
             Value kept = b.value(y.name() + "/keepdims", new int[] {xs[0], 1, 1, xs[3]}, DType.INT8, y.quant(),
                     Role.ACTIVATION);
-            b.op(new Op.Mean(x, kept));
-            b.op(new Op.Reshape(kept, y));
+            add(i, new Op.Mean(x, kept));
+            add(i, new Op.Reshape(kept, y));
+        }
+
+        private void add(int i, Op op) {
+            b.op(op);
+            opIndex.put(op, i);
+        }
+
+        /**
+         * The requantization multipliers the kernels will use must be encodable (a Q31 multiplier and a
+         * shift): an absurd ratio of scales is an error naming the operator, not a failure when it runs.
+         */
+        private void checkRequantization(Op op, int i) {
+            try {
+                switch (op) {
+                    case Op.Conv2d c -> channels(ChannelQuant.of(c.input().scale(), channelScales(c.weight(),
+                            c.output()), c.output().scale()));
+                    case Op.DepthwiseConv2d d -> channels(ChannelQuant.of(d.input().scale(), channelScales(d.weight(),
+                            d.output()), d.output().scale()));
+                    case Op.FullyConnected f -> channels(ChannelQuant.of(f.input().scale(), channelScales(f.weight(),
+                            f.output()), f.output().scale()));
+                    case Op.Add a -> {
+                        AddParams p = AddParams.of(a.a().scale(), a.a().zeroPoint(), a.b().scale(), a.b().zeroPoint(),
+                                a.output().scale(), a.output().zeroPoint(), a.activation());
+                        KernelChecks.requantize(p.input1Multiplier(), p.input1Shift());
+                        KernelChecks.requantize(p.input2Multiplier(), p.input2Shift());
+                        KernelChecks.requantize(p.outputMultiplier(), p.outputShift());
+                    }
+                    case Op.Mean m -> {
+                        MeanParams p = MeanParams.of(m.input().scale(), m.input().zeroPoint(), m.output().scale(),
+                                m.output().zeroPoint());
+                        KernelChecks.requantize(p.multiplier(), p.shift());
+                        int[] s = m.input().shape();
+                        if ((long) s[1] * s[2] > 1 << 24) {
+                            throw new IllegalArgumentException("a mean over " + s[1] + "x" + s[2] + " cells, more than"
+                                    + " 2^24");
+                        }
+                    }
+                    case Op.AvgPool2d p -> {
+                        if ((long) p.filterH() * p.filterW() > 1 << 24) {
+                            throw new IllegalArgumentException("a " + p.filterH() + "x" + p.filterW() + " pooling"
+                                    + " window, more than 2^24 cells");
+                        }
+                    }
+                    case Op.Reshape r -> { }
+                    case dev.tinytrain.graph.TrainOp t -> throw new IllegalStateException("imported a training op");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new TfliteImportException(opLabel(i) + ": its scales or window give parameters the int8"
+                        + " kernels cannot take (" + e.getMessage() + ")", e);
+            }
+        }
+
+        private static void channels(ChannelQuant q) {
+            for (int c = 0; c < q.channels(); c++) {
+                KernelChecks.requantize(q.multiplier()[c], q.shift()[c]);
+            }
+        }
+
+        private static float[] channelScales(Value w, Value y) {
+            float[] s = w.quant().scales();
+            if (s.length == 1) {
+                int[] ys = y.shape();
+                float[] all = new float[ys[ys.length - 1]];
+                Arrays.fill(all, s[0]);
+                return all;
+            }
+            return s;
         }
 
         private Value bias(int[] in) {
