@@ -7,6 +7,7 @@ import org.bytedeco.tensorflowlite.BuiltinOpResolverWithoutDefaultDelegates;
 import org.bytedeco.tensorflowlite.FlatBufferModel;
 import org.bytedeco.tensorflowlite.Interpreter;
 import org.bytedeco.tensorflowlite.InterpreterBuilder;
+import org.bytedeco.tensorflowlite.InterpreterOptions;
 import org.bytedeco.tensorflowlite.TfLiteIntArray;
 import org.bytedeco.tensorflowlite.TfLiteTensor;
 
@@ -36,10 +37,11 @@ public final class TfliteInterpreter implements AutoCloseable {
     private BytePointer modelBytes;
     private FlatBufferModel model;
     private BuiltinOpResolver resolver;
+    private InterpreterOptions options;
     private InterpreterBuilder builder;
     private Interpreter interpreter;
 
-    private TfliteInterpreter(byte[] flatbuffer, Kernels kernels) {
+    private TfliteInterpreter(byte[] flatbuffer, Kernels kernels, boolean preserveAllTensors) {
         this.kernels = kernels;
         try {
             modelBytes = new BytePointer(flatbuffer.length);
@@ -49,7 +51,14 @@ public final class TfliteInterpreter implements AutoCloseable {
                 throw new IllegalArgumentException("TF-Lite rejected the flatbuffer (" + flatbuffer.length + " bytes)");
             }
             resolver = kernels == Kernels.BUILTIN ? new BuiltinOpResolverWithoutDefaultDelegates() : new BuiltinOpResolver();
-            builder = new InterpreterBuilder(model, resolver);
+            if (preserveAllTensors) {
+                // Every intermediate tensor keeps its own memory, so tensor(i) reads it after Invoke.
+                options = new InterpreterOptions();
+                options.SetPreserveAllTensors(true);
+                builder = new InterpreterBuilder(model, resolver, options);
+            } else {
+                builder = new InterpreterBuilder(model, resolver);
+            }
             builder.SetNumThreads(1);
             interpreter = new Interpreter((Pointer) null);
             check(builder.apply(interpreter), "InterpreterBuilder");
@@ -73,7 +82,17 @@ public final class TfliteInterpreter implements AutoCloseable {
     public static TfliteInterpreter create(byte[] flatbuffer, Kernels kernels) {
         Objects.requireNonNull(flatbuffer, "flatbuffer");
         Objects.requireNonNull(kernels, "kernels");
-        return new TfliteInterpreter(flatbuffer, kernels);
+        return new TfliteInterpreter(flatbuffer, kernels, false);
+    }
+
+    /**
+     * An interpreter with TF-Lite's built-in kernels that keeps every intermediate tensor
+     * ({@code InterpreterOptions::SetPreserveAllTensors}), so {@link #tensor(int)} reads any of them
+     * after {@link #invoke()}: the whole-model oracle compares op by op.
+     */
+    public static TfliteInterpreter createPreservingTensors(byte[] flatbuffer) {
+        Objects.requireNonNull(flatbuffer, "flatbuffer");
+        return new TfliteInterpreter(flatbuffer, Kernels.BUILTIN, true);
     }
 
     public Kernels kernels() {
@@ -120,6 +139,26 @@ public final class TfliteInterpreter implements AutoCloseable {
         return out;
     }
 
+    /** Number of tensors of the primary subgraph (the model file's tensor indices). */
+    public int tensorCount() {
+        return (int) interpreter().tensors_size();
+    }
+
+    /**
+     * A copy of tensor {@code index}'s bytes (the file's tensor index). Intermediate tensors hold the
+     * last invocation's values only in an interpreter made by {@link #createPreservingTensors}.
+     */
+    public byte[] tensor(int index) {
+        Objects.checkIndex(index, tensorCount());
+        TfLiteTensor t = interpreter().tensor(index);
+        if (t == null || t.isNull() || t.data() == null || t.data().isNull() || t.data().raw() == null) {
+            throw new IllegalStateException("tensor " + index + " has no data");
+        }
+        byte[] out = new byte[(int) t.bytes()];
+        t.data().raw().position(0).get(out);
+        return out;
+    }
+
     /** Sets the inputs, invokes, returns output 0. */
     public byte[] run(byte[]... inputs) {
         if (inputs.length != inputCount()) {
@@ -142,6 +181,10 @@ public final class TfliteInterpreter implements AutoCloseable {
         if (builder != null) {
             builder.close();
             builder = null;
+        }
+        if (options != null) {
+            options.close();
+            options = null;
         }
         if (resolver != null) {
             resolver.close();

@@ -19,7 +19,8 @@ public enum Padding {
 
     /** The output size along one axis. */
     public int outputSize(int in, int kernel, int stride) {
-        return this == SAME ? (in + stride - 1) / stride : (in - kernel + stride) / stride;
+        long out = this == SAME ? ((long) in + stride - 1) / stride : ((long) in - kernel + stride) / stride;
+        return (int) Math.clamp(out, Integer.MIN_VALUE, Integer.MAX_VALUE);
     }
 
     /** The padding before the input along one axis (TF-Lite's pad_top / pad_left); 0 for VALID. */
@@ -28,6 +29,6 @@ public enum Padding {
             return 0;
         }
         int out = outputSize(in, kernel, stride);
-        return Math.max((out - 1) * stride + kernel - in, 0) / 2;
+        return (int) (Math.max((long) (out - 1) * stride + kernel - in, 0) / 2);
     }
 }

@@ -27,6 +27,15 @@ public enum TensorType {
         return bytes;
     }
 
+    /** The schema's names of {@code enum TensorType} by code, for error messages about types tinytrain does not read. */
+    private static final String[] NAMES = ("FLOAT32 FLOAT16 INT32 UINT8 INT64 STRING BOOL INT16 COMPLEX64 INT8 FLOAT64 "
+            + "COMPLEX128 UINT64 RESOURCE VARIANT UINT32 UINT16 INT4 BFLOAT16").split(" ");
+
+    /** The schema name of any tensor type code; "unknown" past the table. */
+    public static String nameOf(int code) {
+        return code >= 0 && code < NAMES.length ? NAMES[code] : "unknown";
+    }
+
     /** The member with the schema value {@code code}. */
     public static TensorType ofCode(int code) {
         for (TensorType t : values()) {
