@@ -282,6 +282,7 @@ class WholeModelOracleTest {
             case Op.Add a -> null;
             case Op.AvgPool2d p -> null;
             case Op.Reshape rs -> null;
+            case Op.ConvDepthwise f -> null;
             case dev.tinytrain.graph.TrainOp t -> null;
         };
     }

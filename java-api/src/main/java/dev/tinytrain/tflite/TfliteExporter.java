@@ -152,6 +152,7 @@ public final class TfliteExporter {
                 case Op.AvgPool2d p -> null;
                 case Op.Mean m -> null;
                 case Op.Reshape r -> null;
+                case Op.ConvDepthwise f -> null;
                 case TrainOp t -> null;
             };
         }
@@ -213,6 +214,11 @@ public final class TfliteExporter {
                     int axes = b.addInt32Tensor(m.output().name() + ".axes", new int[] {2}, null, new int[] {1, 2});
                     b.addOperator(BuiltinOperator.MEAN, 2, new int[] {t(m.input()), axes}, new int[] {t(m.output())},
                             new BuiltinOptions.Reducer(true));
+                }
+                case Op.ConvDepthwise f -> {
+                    // a compiler fusion: TF-Lite gets the two ops and the intermediate tensor
+                    addOp(f.conv());
+                    addOp(f.depthwise());
                 }
                 case Op.Reshape r -> {
                     int[] shape = r.output().shape();

@@ -842,6 +842,7 @@ public final class TfliteImporter {
                         }
                     }
                     case Op.Reshape r -> { }
+                    case Op.ConvDepthwise f -> throw new IllegalStateException("imported a fused op");
                     case dev.tinytrain.graph.TrainOp t -> throw new IllegalStateException("imported a training op");
                 }
             } catch (IllegalArgumentException e) {
