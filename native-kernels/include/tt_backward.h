@@ -238,6 +238,57 @@ tt_status tt_bias_grad_update_s32(const tt_sgd_params *sgd,
                                   const tt_dims *bias_dims, int32_t *bias,
                                   const tt_sgd_state *state);
 
+/* ---- split weight gradient and update (the gradient is stored, the update applied later) ---- */
+
+/**
+ * The weight gradient tt_conv2d_grad_weight_update_s8 forms, stored instead of applied:
+ * output[oc][ky][kx][j] = g[oc][ky][kx][j], the same terms summed in the same order (the same bits);
+ * float32, laid out like that kernel's state, filter n * kh * kw * n_channels floats. Arguments as there.
+ */
+tt_status tt_conv2d_grad_weight_f32(const tt_conv_params *conv_params,
+                                    const tt_dims *grad_dims, const float *grad,
+                                    const tt_dims *saved_dims, const int8_t *saved,
+                                    int32_t n_channels, const int32_t *channels,
+                                    const tt_dims *filter_dims, float *output);
+
+/**
+ * The weight gradient tt_depthwise_conv2d_grad_weight_update_s8 forms, stored: output[ky][kx][j] =
+ * g[ky][kx][j] (the same bits), kh * kw * n_channels floats.
+ */
+tt_status tt_depthwise_conv2d_grad_weight_f32(const tt_conv_params *conv_params,
+                                              const tt_dims *grad_dims, const float *grad,
+                                              const tt_dims *saved_dims, const int8_t *saved,
+                                              int32_t n_channels, const int32_t *channels,
+                                              const tt_dims *filter_dims, float *output);
+
+/** The bias gradient tt_bias_grad_update_s32 forms, stored: output[c] = g[c] (the same bits), c floats. */
+tt_status tt_bias_grad_f32(const tt_dims *grad_dims, const float *grad, float *output);
+
+/**
+ * The SGD step of a trained weight slice from a stored gradient (tt_conv2d_grad_weight_f32 or
+ * tt_depthwise_conv2d_grad_weight_f32 layout), exactly as the fused kernel applies it: element
+ * i = tap * n_channels + j, tap = (oc*KH + ky)*KW + kx, updates filter[tap][channels[j]] with gradient[i],
+ * state index and stochastic index i, and qas_scale[oc] (conv, filter n floats) or qas_scale[channels[j]]
+ * (depthwise = 1: filter n = 1, filter c floats); qas_scale NULL = 1.0f. Gradient + this = the fused kernel.
+ */
+tt_status tt_sgd_update_s8(const tt_sgd_params *sgd,
+                           const float *qas_scale,
+                           int32_t depthwise,
+                           const float *gradient,
+                           int32_t n_channels, const int32_t *channels,
+                           const tt_dims *filter_dims, int8_t *filter,
+                           const tt_sgd_state *state);
+
+/**
+ * The SGD step of an int32 bias [1, 1, 1, c] from a stored gradient (c floats, tt_bias_grad_f32), exactly
+ * as tt_bias_grad_update_s32 applies it: qas_scale[c] (or NULL), state and stochastic index c.
+ */
+tt_status tt_sgd_update_s32(const tt_sgd_params *sgd,
+                            const float *qas_scale,
+                            const float *gradient,
+                            const tt_dims *bias_dims, int32_t *bias,
+                            const tt_sgd_state *state);
+
 #ifdef __cplusplus
 }
 #endif

@@ -123,6 +123,54 @@ tt_status tt_mean_s8(const tt_mean_params *mean_params,
                      const tt_dims *input_dims, const int8_t *input,
                      const tt_dims *output_dims, int8_t *output);
 
+/* ---- forward: memory-saving forms of convolution (planned by the Java memory planner) ---- */
+
+/**
+ * conv2d followed by depthwise conv2d without the intermediate tensor. The result is exactly
+ *   tt_conv2d_s8(conv_params, conv_quant, input, conv_filter, conv_bias) -> mid [n, mid h, mid w, C1]
+ *   tt_depthwise_conv2d_s8(dw_params, dw_quant, mid, dw_filter, dw_bias) -> output
+ * (the same bits, on every ISA path), computed per batch item b and intermediate channel c: channel c
+ * of mid at every position into the scratch (mid h * mid w int8), then output channel c from it.
+ * mid_dims is the intermediate's shape [n, H1, W1, C1] (n = the input's, C1 = conv filter n): a conv's
+ * output size is not unique for kernels > 1, so the caller states it. Any conv geometry (kernel, stride,
+ * padding); the depthwise geometry is checked against mid_dims. output must not overlap input (it is
+ * written while input is still read) and the scratch must overlap neither: TT_ARG_ERROR, TT_BUFFER_ERROR.
+ */
+tt_status tt_conv_depthwise_s8(const tt_context *ctx,
+                               const tt_conv_params *conv_params,
+                               const tt_per_channel_quant_params *conv_quant,
+                               const tt_conv_params *dw_params,
+                               const tt_per_channel_quant_params *dw_quant,
+                               const tt_dims *input_dims, const int8_t *input,
+                               const tt_dims *conv_filter_dims, const int8_t *conv_filter,
+                               const tt_dims *conv_bias_dims, const int32_t *conv_bias,
+                               const tt_dims *mid_dims,
+                               const tt_dims *dw_filter_dims, const int8_t *dw_filter,
+                               const tt_dims *dw_bias_dims, const int32_t *dw_bias,
+                               const tt_dims *output_dims, int8_t *output);
+
+/** Scratch bytes tt_conv_depthwise_s8 needs: one intermediate channel plane, mid h * mid w. */
+int32_t tt_conv_depthwise_s8_get_buffer_size(const tt_dims *mid_dims);
+
+/**
+ * Pointwise convolution (tt_conv2d_1x1_s8's conditions and bits) whose output overwrites its own input
+ * in region. With P = n*h*w pixels, in_bytes = P*Cin, out_bytes = P*Cout, region holds
+ * max(in_bytes, out_bytes) bytes; the output starts at region, the input at region + out_bytes - in_bytes
+ * when Cout > Cin (at the end of the output region), else at region. Pixels are walked in order and
+ * each input pixel is copied to the scratch before its output is written, so no unread input is ever
+ * overwritten. The scratch must not overlap region (TT_BUFFER_ERROR).
+ */
+tt_status tt_conv2d_1x1_inplace_s8(const tt_context *ctx,
+                                   const tt_conv_params *conv_params,
+                                   const tt_per_channel_quant_params *quant_params,
+                                   const tt_dims *input_dims,
+                                   const tt_dims *filter_dims, const int8_t *filter,
+                                   const tt_dims *bias_dims, const int32_t *bias,
+                                   const tt_dims *output_dims, int8_t *region);
+
+/** Scratch bytes tt_conv2d_1x1_inplace_s8 needs: one input pixel, Cin. */
+int32_t tt_conv2d_1x1_inplace_s8_get_buffer_size(const tt_dims *input_dims);
+
 #ifdef __cplusplus
 }
 #endif

@@ -77,6 +77,13 @@ public final class NativeBackend implements KernelBackend {
     private final Downcall conv2dWeightUpdate;
     private final Downcall depthwiseWeightUpdate;
     private final Downcall biasUpdate;
+    private final Downcall conv2dGradWeight;
+    private final Downcall depthwiseGradWeight;
+    private final Downcall biasGrad;
+    private final Downcall sgdUpdateS8;
+    private final Downcall sgdUpdateS32;
+    private final Downcall convDepthwise;
+    private final Downcall conv1x1InPlace;
     private final MethodHandle conv2dScratch;
     private final MethodHandle depthwiseScratch;
     private final MethodHandle fcScratch;
@@ -119,6 +126,17 @@ public final class NativeBackend implements KernelBackend {
                     TinyTrain.tt_depthwise_conv2d_grad_weight_update_s8$descriptor());
             biasUpdate = Downcall.of(TinyTrain.tt_bias_grad_update_s32$address(),
                     TinyTrain.tt_bias_grad_update_s32$descriptor());
+            conv2dGradWeight = Downcall.of(TinyTrain.tt_conv2d_grad_weight_f32$address(),
+                    TinyTrain.tt_conv2d_grad_weight_f32$descriptor());
+            depthwiseGradWeight = Downcall.of(TinyTrain.tt_depthwise_conv2d_grad_weight_f32$address(),
+                    TinyTrain.tt_depthwise_conv2d_grad_weight_f32$descriptor());
+            biasGrad = Downcall.of(TinyTrain.tt_bias_grad_f32$address(), TinyTrain.tt_bias_grad_f32$descriptor());
+            sgdUpdateS8 = Downcall.of(TinyTrain.tt_sgd_update_s8$address(), TinyTrain.tt_sgd_update_s8$descriptor());
+            sgdUpdateS32 = Downcall.of(TinyTrain.tt_sgd_update_s32$address(), TinyTrain.tt_sgd_update_s32$descriptor());
+            convDepthwise = Downcall.of(TinyTrain.tt_conv_depthwise_s8$address(),
+                    TinyTrain.tt_conv_depthwise_s8$descriptor());
+            conv1x1InPlace = Downcall.of(TinyTrain.tt_conv2d_1x1_inplace_s8$address(),
+                    TinyTrain.tt_conv2d_1x1_inplace_s8$descriptor());
             conv2dScratch = TinyTrain.tt_conv2d_s8_get_buffer_size$handle();
             depthwiseScratch = TinyTrain.tt_depthwise_conv2d_s8_get_buffer_size$handle();
             fcScratch = TinyTrain.tt_fully_connected_s8_get_buffer_size$handle();
@@ -413,6 +431,108 @@ public final class NativeBackend implements KernelBackend {
             ns.copyBack();
             return status;
         }, gd, biasDims);
+    }
+
+    // ---- kernels for the memory planner ------------------------------------------------------
+
+    @Override
+    public void conv2dGradWeight(ConvParams p, Dims gd, MemorySegment grad, Dims sd, MemorySegment saved,
+                                 int[] channels, Dims fd, MemorySegment output) {
+        KernelChecks.conv2dGradWeight(p, gd, grad, sd, saved, channels, fd, output);
+        gradWeight("conv2d_grad_weight", conv2dGradWeight, p, gd, grad, sd, saved, channels, fd, output);
+    }
+
+    @Override
+    public void depthwiseConv2dGradWeight(ConvParams p, Dims gd, MemorySegment grad, Dims sd, MemorySegment saved,
+                                          int[] channels, Dims fd, MemorySegment output) {
+        KernelChecks.depthwiseConv2dGradWeight(p, gd, grad, sd, saved, channels, fd, output);
+        gradWeight("depthwise_conv2d_grad_weight", depthwiseGradWeight, p, gd, grad, sd, saved, channels, fd, output);
+    }
+
+    private static void gradWeight(String op, Downcall call, ConvParams p, Dims gd, MemorySegment grad, Dims sd,
+                                   MemorySegment saved, int[] channels, Dims fd, MemorySegment output) {
+        call(op, arena -> {
+            return (int) call.pick(grad, saved, output).invokeExact(conv(arena, p), dims(arena, gd), grad,
+                    dims(arena, sd), saved, channels.length, arena.allocateFrom(ValueLayout.JAVA_INT, channels),
+                    dims(arena, fd), output);
+        }, gd, sd, fd);
+    }
+
+    @Override
+    public void biasGrad(Dims gd, MemorySegment grad, MemorySegment output) {
+        KernelChecks.biasGrad(gd, grad, output);
+        call("bias_grad", arena -> {
+            return (int) biasGrad.pick(grad, output).invokeExact(dims(arena, gd), grad, output);
+        }, gd);
+    }
+
+    @Override
+    public void sgdUpdateWeights(SgdParams sgd, float[] qasScale, boolean depthwise, MemorySegment gradient,
+                                 int[] channels, Dims fd, MemorySegment filter, SgdState state) {
+        KernelChecks.sgdUpdateWeights(sgd, qasScale, depthwise, gradient, channels, fd, filter, state);
+        long stateElements = KernelChecks.weightGradientElements(depthwise, channels, fd);
+        call("sgd_update_weights", arena -> {
+            NativeState ns = NativeState.of(arena, state, 4 * stateElements);
+            int status = (int) sgdUpdateS8.pick(gradient, filter).invokeExact(sgd(arena, sgd),
+                    floats(arena, qasScale), depthwise ? 1 : 0, gradient, channels.length,
+                    arena.allocateFrom(ValueLayout.JAVA_INT, channels), dims(arena, fd), filter, ns.struct());
+            ns.copyBack();
+            return status;
+        }, fd);
+    }
+
+    @Override
+    public void sgdUpdateBias(SgdParams sgd, float[] qasScale, MemorySegment gradient, Dims biasDims,
+                              MemorySegment bias, SgdState state) {
+        KernelChecks.sgdUpdateBias(sgd, qasScale, gradient, biasDims, bias, state);
+        call("sgd_update_bias", arena -> {
+            NativeState ns = NativeState.of(arena, state, 4L * biasDims.c());
+            int status = (int) sgdUpdateS32.pick(gradient, bias).invokeExact(sgd(arena, sgd),
+                    floats(arena, qasScale), gradient, dims(arena, biasDims), bias, ns.struct());
+            ns.copyBack();
+            return status;
+        }, biasDims);
+    }
+
+    @Override
+    public void convDepthwise(ConvParams cp, ChannelQuant cq, Dims in, MemorySegment input, Dims cfd,
+                              MemorySegment convFilter, MemorySegment convBias, Dims mid, ConvParams dp,
+                              ChannelQuant dq, Dims dfd, MemorySegment dwFilter, MemorySegment dwBias, Dims out,
+                              MemorySegment output, MemorySegment scratch) {
+        KernelChecks.convDepthwise(cp, cq, in, input, cfd, convFilter, convBias, mid, dp, dq, dfd, dwFilter, dwBias,
+                out, output, scratch);
+        call("conv_depthwise", arena -> {
+            MemorySegment vector = dims(arena, Dims.vector(mid.c()));
+            return (int) convDepthwise.pick(input, convFilter, convBias, dwFilter, dwBias, output).invokeExact(
+                    context(arena, scratch, KernelChecks.convDepthwiseScratchBytes(mid)), conv(arena, cp),
+                    quant(arena, cq), conv(arena, dp), quant(arena, dq), dims(arena, in), input, dims(arena, cfd),
+                    convFilter, vector, orNull(convBias), dims(arena, mid), dims(arena, dfd), dwFilter, vector,
+                    orNull(dwBias), dims(arena, out), output);
+        }, in, cfd, mid, dfd, out);
+    }
+
+    @Override
+    public void conv2d1x1InPlace(ConvParams p, ChannelQuant q, Dims in, Dims fd, MemorySegment filter,
+                                 MemorySegment bias, Dims out, MemorySegment region, MemorySegment scratch) {
+        KernelChecks.conv2d1x1InPlace(p, q, in, fd, filter, bias, out, region, scratch);
+        call("conv2d_1x1_inplace", arena -> {
+            return (int) conv1x1InPlace.pick(filter, bias, region).invokeExact(
+                    context(arena, scratch, KernelChecks.conv2d1x1InPlaceScratchBytes(in)), conv(arena, p),
+                    quant(arena, q), dims(arena, in), dims(arena, fd), filter, dims(arena, Dims.vector(out.c())),
+                    orNull(bias), dims(arena, out), region);
+        }, in, fd, out);
+    }
+
+    /**
+     * A {@code tt_context} over the caller's scratch. A struct cannot point into the Java heap, so a heap
+     * scratch is replaced by native memory of the same size for the call (its contents are the kernel's own:
+     * nothing to copy in or out).
+     */
+    private static MemorySegment context(Arena arena, MemorySegment scratch, long bytes) {
+        MemorySegment ctx = tt_context.allocate(arena);
+        tt_context.buf(ctx, scratch.isNative() ? scratch : arena.allocate(bytes, 16));
+        tt_context.size(ctx, (int) Math.min(Integer.MAX_VALUE, scratch.isNative() ? scratch.byteSize() : bytes));
+        return ctx;
     }
 
     /**

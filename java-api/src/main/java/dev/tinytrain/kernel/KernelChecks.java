@@ -4,6 +4,8 @@ import dev.tinytrain.tensor.Dims;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Argument checks shared by every backend, run in Java before any kernel touches memory, so
@@ -298,6 +300,277 @@ public final class KernelChecks {
         sgdState(op, sgd, state, gradDims.c());
     }
 
+    // ---- kernels for the memory planner ------------------------------------------------------
+
+    public static void conv2dGradWeight(ConvParams p, Dims gradDims, MemorySegment grad, Dims savedDims,
+                                        MemorySegment saved, int[] channels, Dims filterDims, MemorySegment output) {
+        String op = "conv2d_grad_weight";
+        gradWeightCommon(op, p, gradDims, savedDims, channels, filterDims);
+        equal(op, "grad dims.c (filter output channels)", filterDims.n(), gradDims.c());
+        segment(op, "grad", grad, 4 * gradDims.elements(), false);
+        segment(op, "saved", saved, savedDims.elements(), false);
+        segment(op, "output", output, 4 * weightGradientElements(false, channels, filterDims), true);
+    }
+
+    public static void depthwiseConv2dGradWeight(ConvParams p, Dims gradDims, MemorySegment grad, Dims savedDims,
+                                                 MemorySegment saved, int[] channels, Dims filterDims,
+                                                 MemorySegment output) {
+        String op = "depthwise_conv2d_grad_weight";
+        gradWeightCommon(op, p, gradDims, savedDims, channels, filterDims);
+        equal(op, "filter dims.n (depth multiplier layout 1HWC)", 1, filterDims.n());
+        equal(op, "grad dims.c", filterDims.c(), gradDims.c());
+        segment(op, "grad", grad, 4 * gradDims.elements(), false);
+        segment(op, "saved", saved, savedDims.elements(), false);
+        segment(op, "output", output, 4 * weightGradientElements(true, channels, filterDims), true);
+    }
+
+    public static void biasGrad(Dims gradDims, MemorySegment grad, MemorySegment output) {
+        String op = "bias_grad";
+        notNull(op, "grad dims", gradDims);
+        segment(op, "grad", grad, 4 * gradDims.elements(), false);
+        segment(op, "output", output, 4L * gradDims.c(), true);
+    }
+
+    public static void sgdUpdateWeights(SgdParams sgd, float[] qasScale, boolean depthwise, MemorySegment gradient,
+                                        int[] channels, Dims filterDims, MemorySegment filter, SgdState state) {
+        String op = "sgd_update_weights";
+        notNull(op, "sgd", sgd);
+        notNull(op, "filter dims", filterDims);
+        channels(op, channels, filterDims.c());
+        if (depthwise) {
+            equal(op, "filter dims.n (depth multiplier layout 1HWC)", 1, filterDims.n());
+        }
+        if (qasScale != null) {
+            if (depthwise) {
+                equal(op, "qasScale.length (channels)", filterDims.c(), qasScale.length);
+            } else {
+                equal(op, "qasScale.length (output channels)", filterDims.n(), qasScale.length);
+            }
+        }
+        long elements = weightGradientElements(depthwise, channels, filterDims);
+        segment(op, "gradient", gradient, 4 * elements, false);
+        segment(op, "filter", filter, filterDims.elements(), true);
+        sgdState(op, sgd, state, elements);
+    }
+
+    public static void sgdUpdateBias(SgdParams sgd, float[] qasScale, MemorySegment gradient, Dims biasDims,
+                                     MemorySegment bias, SgdState state) {
+        String op = "sgd_update_bias";
+        notNull(op, "sgd", sgd);
+        notNull(op, "bias dims", biasDims);
+        if (!biasDims.equals(Dims.vector(biasDims.c()))) {
+            throw new KernelArgumentException(op, "bias dims", "[1,1,1,c]", biasDims.toString());
+        }
+        if (qasScale != null) {
+            equal(op, "qasScale.length (channels)", biasDims.c(), qasScale.length);
+        }
+        segment(op, "gradient", gradient, 4L * biasDims.c(), false);
+        segment(op, "bias", bias, 4L * biasDims.c(), true);
+        sgdState(op, sgd, state, biasDims.c());
+    }
+
+    /** Floats of a stored weight gradient (and of its SGD state): [filter n or 1][kh][kw][channels]. */
+    public static long weightGradientElements(boolean depthwise, int[] channels, Dims filterDims) {
+        return (depthwise ? 1L : filterDims.n()) * filterDims.h() * filterDims.w() * channels.length;
+    }
+
+    public static void convDepthwise(ConvParams cp, ChannelQuant cq, Dims in, MemorySegment input, Dims convFilter,
+                                     MemorySegment convFilterData, MemorySegment convBias, Dims mid, ConvParams dp,
+                                     ChannelQuant dq, Dims dwFilter, MemorySegment dwFilterData, MemorySegment dwBias,
+                                     Dims out, MemorySegment output, MemorySegment scratch) {
+        String op = "conv_depthwise";
+        notNull(op, "convParams", cp);
+        notNull(op, "convQuant", cq);
+        notNull(op, "dwParams", dp);
+        notNull(op, "dwQuant", dq);
+        notNull(op, "input dims", in);
+        notNull(op, "conv filter dims", convFilter);
+        notNull(op, "intermediate dims", mid);
+        notNull(op, "dw filter dims", dwFilter);
+        notNull(op, "output dims", out);
+        equal(op, "conv filter dims.c (input channels)", in.c(), convFilter.c());
+        equal(op, "intermediate dims.n (batch)", in.n(), mid.n());
+        equal(op, "intermediate dims.c (conv filter output channels)", convFilter.n(), mid.c());
+        equal(op, "dw filter dims.n (depth multiplier layout 1HWC)", 1, dwFilter.n());
+        equal(op, "dw filter dims.c (intermediate channels)", mid.c(), dwFilter.c());
+        equal(op, "output dims.c (intermediate channels)", mid.c(), out.c());
+        equal(op, "output dims.n (batch)", in.n(), out.n());
+        if (mid.elements() > Integer.MAX_VALUE) {
+            throw new KernelArgumentException(op, "intermediate dims", "at most 2^31 - 1 elements", mid.toString());
+        }
+        range(op, "convParams.inputOffset (minus the input zero point)", cp.inputOffset(), -127, 128);
+        range(op, "convParams.outputOffset (the intermediate zero point)", cp.outputOffset(), -128, 127);
+        range(op, "dwParams.inputOffset (minus the intermediate zero point)", dp.inputOffset(), -127, 128);
+        range(op, "dwParams.outputOffset (the output zero point)", dp.outputOffset(), -128, 127);
+        window(op, "conv ", "h", "intermediate dims.h", in.h(), mid.h(), convFilter.h(), cp.strideH(), cp.padH());
+        window(op, "conv ", "w", "intermediate dims.w", in.w(), mid.w(), convFilter.w(), cp.strideW(), cp.padW());
+        window(op, "dw ", "h", "output dims.h", mid.h(), out.h(), dwFilter.h(), dp.strideH(), dp.padH());
+        window(op, "dw ", "w", "output dims.w", mid.w(), out.w(), dwFilter.w(), dp.strideW(), dp.padW());
+        quant(op, "convQuant", cq, mid.c());
+        quant(op, "dwQuant", dq, mid.c());
+        segment(op, "input", input, in.elements(), false);
+        segment(op, "convFilter", convFilterData, convFilter.elements(), false);
+        if (convBias != null) {
+            segment(op, "convBias", convBias, 4L * mid.c(), false);
+        }
+        segment(op, "dwFilter", dwFilterData, dwFilter.elements(), false);
+        if (dwBias != null) {
+            segment(op, "dwBias", dwBias, 4L * mid.c(), false);
+        }
+        segment(op, "output", output, out.elements(), true);
+        long scratchBytes = convDepthwiseScratchBytes(mid);
+        segment(op, "scratch", scratch, scratchBytes, true);
+        disjoint(op, "output", output, out.elements(), "input", input, in.elements());
+        disjoint(op, "scratch", scratch, scratchBytes, "input", input, in.elements());
+        disjoint(op, "scratch", scratch, scratchBytes, "output", output, out.elements());
+    }
+
+    /**
+     * The intermediate dims [n, H1, W1, C1] of a fused conv + depthwise: the one size per axis that the conv's
+     * window (input to H1) and the depthwise's window (H1 to output) both accept. A 1x1 conv always has exactly
+     * one; for a kxk conv several sizes often fit (the window rule admits every output from the first window to
+     * the last one starting inside the input), and then the caller must say which.
+     *
+     * @throws KernelArgumentException naming {@code intermediate dims} when no size or more than one fits
+     */
+    public static Dims convDepthwiseIntermediate(Dims inputDims, Dims convFilterDims, ConvParams convParams,
+                                                 Dims dwFilterDims, ConvParams dwParams, Dims outputDims) {
+        String op = "conv_depthwise";
+        notNull(op, "input dims", inputDims);
+        notNull(op, "conv filter dims", convFilterDims);
+        notNull(op, "convParams", convParams);
+        notNull(op, "dw filter dims", dwFilterDims);
+        notNull(op, "dwParams", dwParams);
+        notNull(op, "output dims", outputDims);
+        int h = intermediateSize(op, "h", inputDims.h(), convFilterDims.h(), convParams.strideH(), convParams.padH(),
+                dwFilterDims.h(), dwParams.strideH(), dwParams.padH(), outputDims.h());
+        int w = intermediateSize(op, "w", inputDims.w(), convFilterDims.w(), convParams.strideW(), convParams.padW(),
+                dwFilterDims.w(), dwParams.strideW(), dwParams.padW(), outputDims.w());
+        return Dims.of(inputDims.n(), h, w, convFilterDims.n());
+    }
+
+    private static int intermediateSize(String op, String axis, int in, int k, int stride, int pad, int dk,
+                                        int dStride, int dPad, int out) {
+        range(op, "conv stride_" + axis, stride, 1, Integer.MAX_VALUE);
+        range(op, "conv filter " + axis, k, 1, Integer.MAX_VALUE);
+        range(op, "conv pad_" + axis, pad, 0, k - 1);
+        List<Integer> fits = new ArrayList<>();
+        for (long m = Windows.minOutput(in, k, stride, pad); m <= Windows.maxOutput(in, stride, pad); m++) {
+            if (Windows.problem((int) m, out, dk, dStride, dPad) == null) {
+                fits.add((int) m);
+            }
+        }
+        if (fits.size() != 1) {
+            throw new KernelArgumentException(op, "intermediate dims." + axis,
+                    "exactly one size that both the conv window (input " + in + ", filter " + k + ", stride " + stride
+                            + ", pad " + pad + ") and the depthwise window (filter " + dk + ", stride " + dStride
+                            + ", pad " + dPad + ", output " + out + ") accept; pass the intermediate dims explicitly",
+                    fits.isEmpty() ? "none" : "several: " + fits);
+        }
+        return fits.getFirst();
+    }
+
+    /** Scratch bytes of {@code tt_conv_depthwise_s8} for this intermediate: one channel plane, H1 * W1. */
+    public static long convDepthwiseScratchBytes(Dims intermediateDims) {
+        notNull("conv_depthwise", "intermediate dims", intermediateDims);
+        return (long) intermediateDims.h() * intermediateDims.w();
+    }
+
+    /**
+     * An upper bound of the scratch bytes of a fused conv + depthwise from the conv alone: the largest
+     * H1 * W1 its window admits. Exact for 1x1 convs (their output size is unique), at most one row and one
+     * column more than {@link #convDepthwiseScratchBytes(Dims)} otherwise.
+     */
+    public static long convDepthwiseScratchBytes(Dims inputDims, Dims convFilterDims, ConvParams convParams) {
+        String op = "conv_depthwise";
+        notNull(op, "input dims", inputDims);
+        notNull(op, "conv filter dims", convFilterDims);
+        notNull(op, "convParams", convParams);
+        range(op, "conv stride_h", convParams.strideH(), 1, Integer.MAX_VALUE);
+        range(op, "conv stride_w", convParams.strideW(), 1, Integer.MAX_VALUE);
+        return Windows.maxOutput(inputDims.h(), convParams.strideH(), convParams.padH())
+                * Windows.maxOutput(inputDims.w(), convParams.strideW(), convParams.padW());
+    }
+
+    public static void conv2d1x1InPlace(ConvParams p, ChannelQuant q, Dims in, Dims filter, MemorySegment filterData,
+                                        MemorySegment bias, Dims out, MemorySegment region, MemorySegment scratch) {
+        String op = "conv2d_1x1_inplace";
+        notNull(op, "params", p);
+        notNull(op, "quant", q);
+        dims(op, in, filter, out);
+        if (filter.h() != 1 || filter.w() != 1) {
+            throw new KernelArgumentException(op, "filter dims", "[out,1,1,in] (a pointwise conv)", filter.toString());
+        }
+        equal(op, "filter dims.c (input channels)", in.c(), filter.c());
+        equal(op, "output dims.c", filter.n(), out.c());
+        if (out.n() != in.n() || out.h() != in.h() || out.w() != in.w()) {
+            throw new KernelArgumentException(op, "output dims", "[" + in.n() + "," + in.h() + "," + in.w() + ","
+                    + filter.n() + "] (the input's n, h, w)", out.toString());
+        }
+        range(op, "params.strideH", p.strideH(), 1, 1);
+        range(op, "params.strideW", p.strideW(), 1, 1);
+        range(op, "params.padH", p.padH(), 0, 0);
+        range(op, "params.padW", p.padW(), 0, 0);
+        offsets(op, p.inputOffset(), p.outputOffset());
+        quant(op, q, filter.n());
+        if (out.elements() > Integer.MAX_VALUE) {
+            throw new KernelArgumentException(op, "output dims", "at most 2^31 - 1 elements", out.toString());
+        }
+        segment(op, "filter", filterData, filter.elements(), false);
+        if (bias != null) {
+            segment(op, "bias", bias, 4L * filter.n(), false);
+        }
+        long regionBytes = conv2d1x1InPlaceRegionBytes(in, out);
+        segment(op, "region", region, regionBytes, true);
+        segment(op, "scratch", scratch, conv2d1x1InPlaceScratchBytes(in), true);
+        disjoint(op, "scratch", scratch, in.c(), "region", region, regionBytes);
+    }
+
+    /** Scratch bytes of {@code tt_conv2d_1x1_inplace_s8}: one input pixel, Cin. */
+    public static long conv2d1x1InPlaceScratchBytes(Dims inputDims) {
+        notNull("conv2d_1x1_inplace", "input dims", inputDims);
+        return inputDims.c();
+    }
+
+    /** Bytes of the shared region of an in-place pointwise conv: max(input bytes, output bytes). */
+    public static long conv2d1x1InPlaceRegionBytes(Dims inputDims, Dims outputDims) {
+        notNull("conv2d_1x1_inplace", "input dims", inputDims);
+        notNull("conv2d_1x1_inplace", "output dims", outputDims);
+        return Math.max(inputDims.elements(), outputDims.elements());
+    }
+
+    /**
+     * Where the input sits in the region of an in-place pointwise conv (the output always starts at 0):
+     * output bytes - input bytes when the conv widens, so the input ends where the output ends; else 0.
+     */
+    public static long conv2d1x1InPlaceInputOffset(Dims inputDims, Dims outputDims) {
+        notNull("conv2d_1x1_inplace", "input dims", inputDims);
+        notNull("conv2d_1x1_inplace", "output dims", outputDims);
+        return Math.max(0, outputDims.elements() - inputDims.elements());
+    }
+
+    private static void gradWeightCommon(String op, ConvParams p, Dims gradDims, Dims savedDims, int[] channels,
+                                         Dims filterDims) {
+        notNull(op, "params", p);
+        notNull(op, "grad dims", gradDims);
+        notNull(op, "saved dims", savedDims);
+        notNull(op, "filter dims", filterDims);
+        channels(op, channels, filterDims.c());
+        equal(op, "saved dims.c (trained channels)", channels.length, savedDims.c());
+        equal(op, "saved dims.n (batch)", gradDims.n(), savedDims.n());
+        range(op, "params.inputOffset (minus the input zero point)", p.inputOffset(), -127, 128);
+        window(op, "h", savedDims.h(), gradDims.h(), filterDims.h(), p.strideH(), p.padH());
+        window(op, "w", savedDims.w(), gradDims.w(), filterDims.w(), p.strideW(), p.padW());
+    }
+
+    /** The first {@code aBytes} of a and the first {@code bBytes} of b share no byte (same array or same address range). */
+    private static void disjoint(String op, String aName, MemorySegment a, long aBytes, String bName, MemorySegment b,
+                                 long bBytes) {
+        if (a.asSlice(0, aBytes).asOverlappingSlice(b.asSlice(0, bBytes)).isPresent()) {
+            throw new KernelArgumentException(op, aName, "memory disjoint from " + bName, "an overlapping buffer");
+        }
+    }
+
     /** Bytes of a 1-bit mask over these dims. */
     public static long maskBytes(Dims dims) {
         return (dims.elements() + 7) / 8;
@@ -398,15 +671,19 @@ public final class KernelChecks {
     }
 
     private static void quant(String op, ChannelQuant q, int channels) {
-        equal(op, "quant channels", channels, q.channels());
+        quant(op, "quant", q, channels);
+    }
+
+    private static void quant(String op, String name, ChannelQuant q, int channels) {
+        equal(op, name + " channels", channels, q.channels());
         int[] m = q.multiplier();
         int[] s = q.shift();
         for (int c = 0; c < channels; c++) {
             if (m[c] < 0) {          // labels are built only on failure: this loop runs on every call
-                multiplier(op, "quant.multiplier[" + c + "]", m[c]);
+                multiplier(op, name + ".multiplier[" + c + "]", m[c]);
             }
             if (s[c] < -31 || s[c] > 30) {
-                range(op, "quant.shift[" + c + "]", s[c], -31, 30);
+                range(op, name + ".shift[" + c + "]", s[c], -31, 30);
             }
         }
     }
@@ -427,13 +704,19 @@ public final class KernelChecks {
      * while the output covers the input as far as the stride allows.
      */
     private static void window(String op, String axis, int in, int out, int filter, int stride, int pad) {
-        range(op, "stride_" + axis, stride, 1, Integer.MAX_VALUE);
-        range(op, "filter " + axis, filter, 1, Integer.MAX_VALUE);
-        range(op, "pad_" + axis, pad, 0, filter - 1);
+        window(op, "", axis, "output dims." + axis, in, out, filter, stride, pad);
+    }
+
+    /** {@link #window(String, String, int, int, int, int, int)} with a prefix for the parameter names. */
+    private static void window(String op, String prefix, String axis, String outName, int in, int out, int filter,
+                               int stride, int pad) {
+        range(op, prefix + "stride_" + axis, stride, 1, Integer.MAX_VALUE);
+        range(op, prefix + "filter " + axis, filter, 1, Integer.MAX_VALUE);
+        range(op, prefix + "pad_" + axis, pad, 0, filter - 1);
         long lo = Windows.minOutput(in, filter, stride, pad);
         long hi = Windows.maxOutput(in, stride, pad);
         if (out < lo || out > hi) {
-            throw new KernelArgumentException(op, "output dims." + axis,
+            throw new KernelArgumentException(op, outName,
                     (lo == hi ? Long.toString(lo) : "a value in [" + lo + ", " + hi + "]")
                             + " for input " + in + ", filter " + filter + ", stride " + stride + ", pad " + pad,
                     Integer.toString(out));

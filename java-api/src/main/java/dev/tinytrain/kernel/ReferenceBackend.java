@@ -15,6 +15,9 @@ public final class ReferenceBackend implements KernelBackend {
 
     public static final String NAME = "reference";
 
+    /** The instance the {@link KernelBackend} defaults run. */
+    static final ReferenceBackend ORACLE = new ReferenceBackend();
+
     private static final ValueLayout.OfByte I8 = ValueLayout.JAVA_BYTE;
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -455,17 +458,172 @@ public final class ReferenceBackend implements KernelBackend {
                 acc = acc + grad.get(F32, 4 * (px * gd.c() + c));
             }
             float qas = qasScale != null ? qasScale[c] : 1f;
-            float delta = delta(sgd, state, c, acc, qas);
-            int old = bias.get(I32, 4L * c);
-            int updated;
-            if (sgd.rounding() == Rounding.FLOAT_MASTER) {
-                float m = state.master().get(F32, 4L * c) + delta;
-                state.master().set(F32, 4L * c, m);
-                updated = TrainMath.fromMasterS32(old, m);
-            } else {
-                updated = TrainMath.addSaturatedS32(old, TrainMath.roundStep(sgd, c, delta));
+            bias.set(I32, 4L * c, stepS32(sgd, state, c, bias.get(I32, 4L * c), acc, qas));
+        }
+    }
+
+    // ---- kernels for the memory planner ------------------------------------------------------
+
+    @Override
+    public void conv2dGradWeight(ConvParams p, Dims gd, MemorySegment grad, Dims sd, MemorySegment saved,
+                                 int[] channels, Dims fd, MemorySegment output) {
+        KernelChecks.conv2dGradWeight(p, gd, grad, sd, saved, channels, fd, output);
+        int nch = channels.length;
+        for (int oc = 0; oc < fd.n(); oc++) {
+            for (int ky = 0; ky < fd.h(); ky++) {
+                for (int kx = 0; kx < fd.w(); kx++) {
+                    for (int j = 0; j < nch; j++) {
+                        long index = (((long) oc * fd.h() + ky) * fd.w() + kx) * nch + j;
+                        output.set(F32, 4 * index, weightGradient(p, gd, grad, oc, sd, saved, j, ky, kx));
+                    }
+                }
             }
-            bias.set(I32, 4L * c, updated);
+        }
+    }
+
+    @Override
+    public void depthwiseConv2dGradWeight(ConvParams p, Dims gd, MemorySegment grad, Dims sd, MemorySegment saved,
+                                          int[] channels, Dims fd, MemorySegment output) {
+        KernelChecks.depthwiseConv2dGradWeight(p, gd, grad, sd, saved, channels, fd, output);
+        int nch = channels.length;
+        for (int ky = 0; ky < fd.h(); ky++) {
+            for (int kx = 0; kx < fd.w(); kx++) {
+                for (int j = 0; j < nch; j++) {
+                    long index = ((long) ky * fd.w() + kx) * nch + j;
+                    output.set(F32, 4 * index, weightGradient(p, gd, grad, channels[j], sd, saved, j, ky, kx));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void biasGrad(Dims gd, MemorySegment grad, MemorySegment output) {
+        KernelChecks.biasGrad(gd, grad, output);
+        long pixels = (long) gd.n() * gd.h() * gd.w();
+        for (int c = 0; c < gd.c(); c++) {
+            float acc = 0f;
+            for (long px = 0; px < pixels; px++) {
+                acc = acc + grad.get(F32, 4 * (px * gd.c() + c));
+            }
+            output.set(F32, 4L * c, acc);
+        }
+    }
+
+    @Override
+    public void sgdUpdateWeights(SgdParams sgd, float[] qasScale, boolean depthwise, MemorySegment gradient,
+                                 int[] channels, Dims fd, MemorySegment filter, SgdState state) {
+        KernelChecks.sgdUpdateWeights(sgd, qasScale, depthwise, gradient, channels, fd, filter, state);
+        int nch = channels.length;
+        int nOut = depthwise ? 1 : fd.n();
+        for (int oc = 0; oc < nOut; oc++) {
+            for (int ky = 0; ky < fd.h(); ky++) {
+                for (int kx = 0; kx < fd.w(); kx++) {
+                    long tap = ((long) oc * fd.h() + ky) * fd.w() + kx;
+                    for (int j = 0; j < nch; j++) {
+                        int index = (int) (tap * nch + j);
+                        long w = tap * fd.c() + channels[j];
+                        float qas = qasScale == null ? 1f : qasScale[depthwise ? channels[j] : oc];
+                        float g = gradient.get(F32, 4L * index);
+                        filter.set(I8, w, stepS8(sgd, state, index, filter.get(I8, w), g, qas));
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void sgdUpdateBias(SgdParams sgd, float[] qasScale, MemorySegment gradient, Dims biasDims,
+                              MemorySegment bias, SgdState state) {
+        KernelChecks.sgdUpdateBias(sgd, qasScale, gradient, biasDims, bias, state);
+        for (int c = 0; c < biasDims.c(); c++) {
+            float qas = qasScale != null ? qasScale[c] : 1f;
+            bias.set(I32, 4L * c, stepS32(sgd, state, c, bias.get(I32, 4L * c), gradient.get(F32, 4L * c), qas));
+        }
+    }
+
+    /**
+     * Per batch item and intermediate channel: the conv's channel plane into scratch (the conv2d loop above
+     * restricted to one output channel), then the depthwise output channel from that plane.
+     */
+    @Override
+    public void convDepthwise(ConvParams cp, ChannelQuant cq, Dims in, MemorySegment input, Dims cfd,
+                              MemorySegment convFilter, MemorySegment convBias, Dims mid, ConvParams dp,
+                              ChannelQuant dq, Dims dfd, MemorySegment dwFilter, MemorySegment dwBias, Dims out,
+                              MemorySegment output, MemorySegment scratch) {
+        KernelChecks.convDepthwise(cp, cq, in, input, cfd, convFilter, convBias, mid, dp, dq, dfd, dwFilter, dwBias,
+                out, output, scratch);
+        int cin = in.c();
+        int ch = mid.c();
+        for (int b = 0; b < in.n(); b++) {
+            for (int c = 0; c < ch; c++) {
+                for (int my = 0; my < mid.h(); my++) {
+                    for (int mx = 0; mx < mid.w(); mx++) {
+                        int acc = 0;
+                        for (int ky = 0; ky < cfd.h(); ky++) {
+                            int iy = my * cp.strideH() - cp.padH() + ky;
+                            if (iy < 0 || iy >= in.h()) {
+                                continue;
+                            }
+                            for (int kx = 0; kx < cfd.w(); kx++) {
+                                int ix = mx * cp.strideW() - cp.padW() + kx;
+                                if (ix < 0 || ix >= in.w()) {
+                                    continue;
+                                }
+                                long inBase = (((long) b * in.h() + iy) * in.w() + ix) * cin;
+                                long fBase = (((long) c * cfd.h() + ky) * cfd.w() + kx) * cin;
+                                for (int ic = 0; ic < cin; ic++) {
+                                    acc += (input.get(I8, inBase + ic) + cp.inputOffset())
+                                            * convFilter.get(I8, fBase + ic);
+                                }
+                            }
+                        }
+                        scratch.set(I8, (long) my * mid.w() + mx,
+                                finish(acc, convBias, c, cq, cp.outputOffset(), cp.activation()));
+                    }
+                }
+                for (int oy = 0; oy < out.h(); oy++) {
+                    for (int ox = 0; ox < out.w(); ox++) {
+                        int acc = 0;
+                        for (int ky = 0; ky < dfd.h(); ky++) {
+                            int my = oy * dp.strideH() - dp.padH() + ky;
+                            if (my < 0 || my >= mid.h()) {
+                                continue;
+                            }
+                            for (int kx = 0; kx < dfd.w(); kx++) {
+                                int mx = ox * dp.strideW() - dp.padW() + kx;
+                                if (mx < 0 || mx >= mid.w()) {
+                                    continue;
+                                }
+                                acc += (scratch.get(I8, (long) my * mid.w() + mx) + dp.inputOffset())
+                                        * dwFilter.get(I8, ((long) ky * dfd.w() + kx) * ch + c);
+                            }
+                        }
+                        long o = (((long) b * out.h() + oy) * out.w() + ox) * ch + c;
+                        output.set(I8, o, finish(acc, dwBias, c, dq, dp.outputOffset(), dp.activation()));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Pixel by pixel: the input pixel into scratch, then its output over the region (see KernelBackend). */
+    @Override
+    public void conv2d1x1InPlace(ConvParams p, ChannelQuant q, Dims in, Dims fd, MemorySegment filter,
+                                 MemorySegment bias, Dims out, MemorySegment region, MemorySegment scratch) {
+        KernelChecks.conv2d1x1InPlace(p, q, in, fd, filter, bias, out, region, scratch);
+        int cin = in.c();
+        int cout = out.c();
+        long pixels = (long) in.n() * in.h() * in.w();
+        long inOffset = KernelChecks.conv2d1x1InPlaceInputOffset(in, out);
+        for (long px = 0; px < pixels; px++) {
+            MemorySegment.copy(region, inOffset + px * cin, scratch, 0, cin);
+            for (int oc = 0; oc < cout; oc++) {
+                int acc = 0;
+                for (int ic = 0; ic < cin; ic++) {
+                    acc += (scratch.get(I8, ic) + p.inputOffset()) * filter.get(I8, (long) oc * cin + ic);
+                }
+                region.set(I8, px * cout + oc, finish(acc, bias, oc, q, p.outputOffset(), p.activation()));
+            }
         }
     }
 
@@ -478,6 +636,17 @@ public final class ReferenceBackend implements KernelBackend {
             return TrainMath.fromMasterS8(value, m);
         }
         return TrainMath.addSaturatedS8(value, TrainMath.roundStep(sgd, index, delta));
+    }
+
+    /** The SGD step of one int32 bias (state position {@code index}). */
+    private static int stepS32(SgdParams sgd, SgdState state, int index, int value, float g, float qas) {
+        float delta = delta(sgd, state, index, g, qas);
+        if (sgd.rounding() == Rounding.FLOAT_MASTER) {
+            float m = state.master().get(F32, 4L * index) + delta;
+            state.master().set(F32, 4L * index, m);
+            return TrainMath.fromMasterS32(value, m);
+        }
+        return TrainMath.addSaturatedS32(value, TrainMath.roundStep(sgd, index, delta));
     }
 
     /** {@code -lr * g''}: g'' = g * qas, or with momentum the new velocity momentum * v + g * qas. */

@@ -1160,6 +1160,272 @@ public class TinyTrain extends TinyTrain$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class tt_conv_depthwise_s8 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_conv_depthwise_s8");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_conv_depthwise_s8(const tt_context *ctx, const tt_conv_params *conv_params, const tt_per_channel_quant_params *conv_quant, const tt_conv_params *dw_params, const tt_per_channel_quant_params *dw_quant, const tt_dims *input_dims, const int8_t *input, const tt_dims *conv_filter_dims, const int8_t *conv_filter, const tt_dims *conv_bias_dims, const int32_t *conv_bias, const tt_dims *mid_dims, const tt_dims *dw_filter_dims, const int8_t *dw_filter, const tt_dims *dw_bias_dims, const int32_t *dw_bias, const tt_dims *output_dims, int8_t *output)
+     * }
+     */
+    public static FunctionDescriptor tt_conv_depthwise_s8$descriptor() {
+        return tt_conv_depthwise_s8.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_conv_depthwise_s8(const tt_context *ctx, const tt_conv_params *conv_params, const tt_per_channel_quant_params *conv_quant, const tt_conv_params *dw_params, const tt_per_channel_quant_params *dw_quant, const tt_dims *input_dims, const int8_t *input, const tt_dims *conv_filter_dims, const int8_t *conv_filter, const tt_dims *conv_bias_dims, const int32_t *conv_bias, const tt_dims *mid_dims, const tt_dims *dw_filter_dims, const int8_t *dw_filter, const tt_dims *dw_bias_dims, const int32_t *dw_bias, const tt_dims *output_dims, int8_t *output)
+     * }
+     */
+    public static MethodHandle tt_conv_depthwise_s8$handle() {
+        return tt_conv_depthwise_s8.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_conv_depthwise_s8(const tt_context *ctx, const tt_conv_params *conv_params, const tt_per_channel_quant_params *conv_quant, const tt_conv_params *dw_params, const tt_per_channel_quant_params *dw_quant, const tt_dims *input_dims, const int8_t *input, const tt_dims *conv_filter_dims, const int8_t *conv_filter, const tt_dims *conv_bias_dims, const int32_t *conv_bias, const tt_dims *mid_dims, const tt_dims *dw_filter_dims, const int8_t *dw_filter, const tt_dims *dw_bias_dims, const int32_t *dw_bias, const tt_dims *output_dims, int8_t *output)
+     * }
+     */
+    public static MemorySegment tt_conv_depthwise_s8$address() {
+        return tt_conv_depthwise_s8.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_conv_depthwise_s8(const tt_context *ctx, const tt_conv_params *conv_params, const tt_per_channel_quant_params *conv_quant, const tt_conv_params *dw_params, const tt_per_channel_quant_params *dw_quant, const tt_dims *input_dims, const int8_t *input, const tt_dims *conv_filter_dims, const int8_t *conv_filter, const tt_dims *conv_bias_dims, const int32_t *conv_bias, const tt_dims *mid_dims, const tt_dims *dw_filter_dims, const int8_t *dw_filter, const tt_dims *dw_bias_dims, const int32_t *dw_bias, const tt_dims *output_dims, int8_t *output)
+     * }
+     */
+    public static int tt_conv_depthwise_s8(MemorySegment ctx, MemorySegment conv_params, MemorySegment conv_quant, MemorySegment dw_params, MemorySegment dw_quant, MemorySegment input_dims, MemorySegment input, MemorySegment conv_filter_dims, MemorySegment conv_filter, MemorySegment conv_bias_dims, MemorySegment conv_bias, MemorySegment mid_dims, MemorySegment dw_filter_dims, MemorySegment dw_filter, MemorySegment dw_bias_dims, MemorySegment dw_bias, MemorySegment output_dims, MemorySegment output) {
+        var mh$ = tt_conv_depthwise_s8.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_conv_depthwise_s8", ctx, conv_params, conv_quant, dw_params, dw_quant, input_dims, input, conv_filter_dims, conv_filter, conv_bias_dims, conv_bias, mid_dims, dw_filter_dims, dw_filter, dw_bias_dims, dw_bias, output_dims, output);
+            }
+            return (int)mh$.invokeExact(ctx, conv_params, conv_quant, dw_params, dw_quant, input_dims, input, conv_filter_dims, conv_filter, conv_bias_dims, conv_bias, mid_dims, dw_filter_dims, dw_filter, dw_bias_dims, dw_bias, output_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_conv_depthwise_s8_get_buffer_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_conv_depthwise_s8_get_buffer_size");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t tt_conv_depthwise_s8_get_buffer_size(const tt_dims *mid_dims)
+     * }
+     */
+    public static FunctionDescriptor tt_conv_depthwise_s8_get_buffer_size$descriptor() {
+        return tt_conv_depthwise_s8_get_buffer_size.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t tt_conv_depthwise_s8_get_buffer_size(const tt_dims *mid_dims)
+     * }
+     */
+    public static MethodHandle tt_conv_depthwise_s8_get_buffer_size$handle() {
+        return tt_conv_depthwise_s8_get_buffer_size.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t tt_conv_depthwise_s8_get_buffer_size(const tt_dims *mid_dims)
+     * }
+     */
+    public static MemorySegment tt_conv_depthwise_s8_get_buffer_size$address() {
+        return tt_conv_depthwise_s8_get_buffer_size.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t tt_conv_depthwise_s8_get_buffer_size(const tt_dims *mid_dims)
+     * }
+     */
+    public static int tt_conv_depthwise_s8_get_buffer_size(MemorySegment mid_dims) {
+        var mh$ = tt_conv_depthwise_s8_get_buffer_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_conv_depthwise_s8_get_buffer_size", mid_dims);
+            }
+            return (int)mh$.invokeExact(mid_dims);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_conv2d_1x1_inplace_s8 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_conv2d_1x1_inplace_s8");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_1x1_inplace_s8(const tt_context *ctx, const tt_conv_params *conv_params, const tt_per_channel_quant_params *quant_params, const tt_dims *input_dims, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *bias_dims, const int32_t *bias, const tt_dims *output_dims, int8_t *region)
+     * }
+     */
+    public static FunctionDescriptor tt_conv2d_1x1_inplace_s8$descriptor() {
+        return tt_conv2d_1x1_inplace_s8.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_1x1_inplace_s8(const tt_context *ctx, const tt_conv_params *conv_params, const tt_per_channel_quant_params *quant_params, const tt_dims *input_dims, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *bias_dims, const int32_t *bias, const tt_dims *output_dims, int8_t *region)
+     * }
+     */
+    public static MethodHandle tt_conv2d_1x1_inplace_s8$handle() {
+        return tt_conv2d_1x1_inplace_s8.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_1x1_inplace_s8(const tt_context *ctx, const tt_conv_params *conv_params, const tt_per_channel_quant_params *quant_params, const tt_dims *input_dims, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *bias_dims, const int32_t *bias, const tt_dims *output_dims, int8_t *region)
+     * }
+     */
+    public static MemorySegment tt_conv2d_1x1_inplace_s8$address() {
+        return tt_conv2d_1x1_inplace_s8.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_1x1_inplace_s8(const tt_context *ctx, const tt_conv_params *conv_params, const tt_per_channel_quant_params *quant_params, const tt_dims *input_dims, const tt_dims *filter_dims, const int8_t *filter, const tt_dims *bias_dims, const int32_t *bias, const tt_dims *output_dims, int8_t *region)
+     * }
+     */
+    public static int tt_conv2d_1x1_inplace_s8(MemorySegment ctx, MemorySegment conv_params, MemorySegment quant_params, MemorySegment input_dims, MemorySegment filter_dims, MemorySegment filter, MemorySegment bias_dims, MemorySegment bias, MemorySegment output_dims, MemorySegment region) {
+        var mh$ = tt_conv2d_1x1_inplace_s8.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_conv2d_1x1_inplace_s8", ctx, conv_params, quant_params, input_dims, filter_dims, filter, bias_dims, bias, output_dims, region);
+            }
+            return (int)mh$.invokeExact(ctx, conv_params, quant_params, input_dims, filter_dims, filter, bias_dims, bias, output_dims, region);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_conv2d_1x1_inplace_s8_get_buffer_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_conv2d_1x1_inplace_s8_get_buffer_size");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t tt_conv2d_1x1_inplace_s8_get_buffer_size(const tt_dims *input_dims)
+     * }
+     */
+    public static FunctionDescriptor tt_conv2d_1x1_inplace_s8_get_buffer_size$descriptor() {
+        return tt_conv2d_1x1_inplace_s8_get_buffer_size.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t tt_conv2d_1x1_inplace_s8_get_buffer_size(const tt_dims *input_dims)
+     * }
+     */
+    public static MethodHandle tt_conv2d_1x1_inplace_s8_get_buffer_size$handle() {
+        return tt_conv2d_1x1_inplace_s8_get_buffer_size.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t tt_conv2d_1x1_inplace_s8_get_buffer_size(const tt_dims *input_dims)
+     * }
+     */
+    public static MemorySegment tt_conv2d_1x1_inplace_s8_get_buffer_size$address() {
+        return tt_conv2d_1x1_inplace_s8_get_buffer_size.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t tt_conv2d_1x1_inplace_s8_get_buffer_size(const tt_dims *input_dims)
+     * }
+     */
+    public static int tt_conv2d_1x1_inplace_s8_get_buffer_size(MemorySegment input_dims) {
+        var mh$ = tt_conv2d_1x1_inplace_s8_get_buffer_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_conv2d_1x1_inplace_s8_get_buffer_size", input_dims);
+            }
+            return (int)mh$.invokeExact(input_dims);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     private static final int TT_ROUND_STOCHASTIC = (int)0L;
     /**
      * {@snippet lang=c :
@@ -2161,6 +2427,337 @@ public class TinyTrain extends TinyTrain$shared {
                 traceDowncall("tt_bias_grad_update_s32", sgd, qas_scale, grad_dims, grad, bias_dims, bias, state);
             }
             return (int)mh$.invokeExact(sgd, qas_scale, grad_dims, grad, bias_dims, bias, state);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_conv2d_grad_weight_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_conv2d_grad_weight_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_weight_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_conv2d_grad_weight_f32$descriptor() {
+        return tt_conv2d_grad_weight_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_weight_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_conv2d_grad_weight_f32$handle() {
+        return tt_conv2d_grad_weight_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_weight_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_conv2d_grad_weight_f32$address() {
+        return tt_conv2d_grad_weight_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_grad_weight_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static int tt_conv2d_grad_weight_f32(MemorySegment conv_params, MemorySegment grad_dims, MemorySegment grad, MemorySegment saved_dims, MemorySegment saved, int n_channels, MemorySegment channels, MemorySegment filter_dims, MemorySegment output) {
+        var mh$ = tt_conv2d_grad_weight_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_conv2d_grad_weight_f32", conv_params, grad_dims, grad, saved_dims, saved, n_channels, channels, filter_dims, output);
+            }
+            return (int)mh$.invokeExact(conv_params, grad_dims, grad, saved_dims, saved, n_channels, channels, filter_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_depthwise_conv2d_grad_weight_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_depthwise_conv2d_grad_weight_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_weight_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_depthwise_conv2d_grad_weight_f32$descriptor() {
+        return tt_depthwise_conv2d_grad_weight_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_weight_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_depthwise_conv2d_grad_weight_f32$handle() {
+        return tt_depthwise_conv2d_grad_weight_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_weight_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_depthwise_conv2d_grad_weight_f32$address() {
+        return tt_depthwise_conv2d_grad_weight_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_grad_weight_f32(const tt_conv_params *conv_params, const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims, const int8_t *saved, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static int tt_depthwise_conv2d_grad_weight_f32(MemorySegment conv_params, MemorySegment grad_dims, MemorySegment grad, MemorySegment saved_dims, MemorySegment saved, int n_channels, MemorySegment channels, MemorySegment filter_dims, MemorySegment output) {
+        var mh$ = tt_depthwise_conv2d_grad_weight_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_depthwise_conv2d_grad_weight_f32", conv_params, grad_dims, grad, saved_dims, saved, n_channels, channels, filter_dims, output);
+            }
+            return (int)mh$.invokeExact(conv_params, grad_dims, grad, saved_dims, saved, n_channels, channels, filter_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_bias_grad_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_bias_grad_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_bias_grad_f32(const tt_dims *grad_dims, const float *grad, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_bias_grad_f32$descriptor() {
+        return tt_bias_grad_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_bias_grad_f32(const tt_dims *grad_dims, const float *grad, float *output)
+     * }
+     */
+    public static MethodHandle tt_bias_grad_f32$handle() {
+        return tt_bias_grad_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_bias_grad_f32(const tt_dims *grad_dims, const float *grad, float *output)
+     * }
+     */
+    public static MemorySegment tt_bias_grad_f32$address() {
+        return tt_bias_grad_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_bias_grad_f32(const tt_dims *grad_dims, const float *grad, float *output)
+     * }
+     */
+    public static int tt_bias_grad_f32(MemorySegment grad_dims, MemorySegment grad, MemorySegment output) {
+        var mh$ = tt_bias_grad_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_bias_grad_f32", grad_dims, grad, output);
+            }
+            return (int)mh$.invokeExact(grad_dims, grad, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_sgd_update_s8 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_sgd_update_s8");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_sgd_update_s8(const tt_sgd_params *sgd, const float *qas_scale, int32_t depthwise, const float *gradient, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static FunctionDescriptor tt_sgd_update_s8$descriptor() {
+        return tt_sgd_update_s8.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_sgd_update_s8(const tt_sgd_params *sgd, const float *qas_scale, int32_t depthwise, const float *gradient, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static MethodHandle tt_sgd_update_s8$handle() {
+        return tt_sgd_update_s8.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_sgd_update_s8(const tt_sgd_params *sgd, const float *qas_scale, int32_t depthwise, const float *gradient, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static MemorySegment tt_sgd_update_s8$address() {
+        return tt_sgd_update_s8.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_sgd_update_s8(const tt_sgd_params *sgd, const float *qas_scale, int32_t depthwise, const float *gradient, int32_t n_channels, const int32_t *channels, const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state)
+     * }
+     */
+    public static int tt_sgd_update_s8(MemorySegment sgd, MemorySegment qas_scale, int depthwise, MemorySegment gradient, int n_channels, MemorySegment channels, MemorySegment filter_dims, MemorySegment filter, MemorySegment state) {
+        var mh$ = tt_sgd_update_s8.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_sgd_update_s8", sgd, qas_scale, depthwise, gradient, n_channels, channels, filter_dims, filter, state);
+            }
+            return (int)mh$.invokeExact(sgd, qas_scale, depthwise, gradient, n_channels, channels, filter_dims, filter, state);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_sgd_update_s32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_sgd_update_s32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_sgd_update_s32(const tt_sgd_params *sgd, const float *qas_scale, const float *gradient, const tt_dims *bias_dims, int32_t *bias, const tt_sgd_state *state)
+     * }
+     */
+    public static FunctionDescriptor tt_sgd_update_s32$descriptor() {
+        return tt_sgd_update_s32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_sgd_update_s32(const tt_sgd_params *sgd, const float *qas_scale, const float *gradient, const tt_dims *bias_dims, int32_t *bias, const tt_sgd_state *state)
+     * }
+     */
+    public static MethodHandle tt_sgd_update_s32$handle() {
+        return tt_sgd_update_s32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_sgd_update_s32(const tt_sgd_params *sgd, const float *qas_scale, const float *gradient, const tt_dims *bias_dims, int32_t *bias, const tt_sgd_state *state)
+     * }
+     */
+    public static MemorySegment tt_sgd_update_s32$address() {
+        return tt_sgd_update_s32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_sgd_update_s32(const tt_sgd_params *sgd, const float *qas_scale, const float *gradient, const tt_dims *bias_dims, int32_t *bias, const tt_sgd_state *state)
+     * }
+     */
+    public static int tt_sgd_update_s32(MemorySegment sgd, MemorySegment qas_scale, MemorySegment gradient, MemorySegment bias_dims, MemorySegment bias, MemorySegment state) {
+        var mh$ = tt_sgd_update_s32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_sgd_update_s32", sgd, qas_scale, gradient, bias_dims, bias, state);
+            }
+            return (int)mh$.invokeExact(sgd, qas_scale, gradient, bias_dims, bias, state);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
