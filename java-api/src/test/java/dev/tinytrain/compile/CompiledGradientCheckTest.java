@@ -519,7 +519,10 @@ class CompiledGradientCheckTest {
         }
 
         static Compiled run(Graph forward, SparseScheme scheme, byte[] image, Mutation mutation, TrainConfig config) {
-            var program = TrainingCompiler.compile(forward, scheme, config);
+            // unfused and out of place, so every forward op's output is recorded from its own kernel call
+            // (fusion and in-place ops are checked bit-exact against this form in TrainingSessionTest)
+            var program = TrainingCompiler.compile(forward, scheme, config,
+                    CompileOptions.DEFAULT.withFuse(false).withInPlace(false));
             Recording backend = new Recording(mutation);
             Compiled c = new Compiled();
             try (TrainingSession s = new TrainingSession(program, backend)) {
