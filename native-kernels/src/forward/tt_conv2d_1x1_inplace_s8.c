@@ -1,5 +1,6 @@
 /* tt_conv2d_1x1_inplace_s8: pointwise convolution whose output overwrites its own input. */
 #include "../support/tt_internal.h"
+#include "../support/tt_avx2.h"
 #include "../support/tt_memory.h"
 
 TT_API int32_t tt_conv2d_1x1_inplace_s8_get_buffer_size(const tt_dims *input_dims)
@@ -57,6 +58,13 @@ TT_API tt_status tt_conv2d_1x1_inplace_s8(const tt_context *ctx,
         for (k = 0; k < cin; ++k) {
             scratch[k] = x[k];
         }
+#if TT_HAVE_AVX2
+        if (tt__use_avx2()) {
+            tt__gemm_s8_avx2(scratch, 1, cin, filter, cout, bias, quant_params->multiplier, quant_params->shift,
+                             p->input_offset, p->output_offset, p->activation, region + px * (size_t)cout);
+            continue;
+        }
+#endif
         tt__gemm_s8_portable(scratch, 1, cin, filter, cout, bias, quant_params->multiplier, quant_params->shift,
                              p->input_offset, p->output_offset, p->activation, region + px * (size_t)cout);
     }
