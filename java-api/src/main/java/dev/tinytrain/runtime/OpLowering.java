@@ -135,6 +135,7 @@ public final class OpLowering {
                 ChannelQuant dq = quant(d.input(), d.weight(), d.output());
                 Dims in = c.input().dims();
                 Dims cfd = c.weight().dims();
+                Dims mid = f.intermediate().dims();
                 Dims dfd = d.weight().dims();
                 Dims out = d.output().dims();
                 MemorySegment x = mem.of(c.input());
@@ -143,7 +144,8 @@ public final class OpLowering {
                 MemorySegment dw = mem.of(d.weight());
                 MemorySegment db = d.bias() == null ? null : mem.of(d.bias());
                 MemorySegment y = mem.of(d.output());
-                yield () -> backend.convDepthwise(cp, cq, in, x, cfd, cw, cb, dp, dq, dfd, dw, db, out, y, scratch);
+                yield () -> backend.convDepthwise(cp, cq, in, x, cfd, cw, cb, mid, dp, dq, dfd, dw, db, out, y,
+                        scratch);
             }
             case TrainOp t -> throw new IllegalArgumentException("training op " + t.mnemonic()
                     + " is not a forward op; run training graphs with a TrainingSession");
