@@ -93,8 +93,8 @@ public final class DataCache {
         if (!actual.equals(f.sha256())) {
             throw new DatasetException(src.spec() + ": cached file " + p + " does not match its pinned checksum (SHA-256 "
                     + actual + ", " + bytes.length + " bytes; expected " + f.sha256() + ", " + f.size() + " bytes): "
-                    + "the cache was damaged or changed. Run `tinytrain dataset fetch --force " + src.spec()
-                    + "` to download it again");
+                    + "the cache was damaged or changed. Run `tinytrain dataset fetch " + src.spec()
+                    + "`, which downloads it again");
         }
         return bytes;
     }

@@ -70,11 +70,11 @@ public final class PngImages {
         Raster r = img.getRaster();
         if (cm instanceof IndexColorModel icm) {
             double[] out = new double[h * w * 3];
-            int[] px = new int[1];
+            int[] row = new int[w];
             for (int y = 0; y < h; y++) {
+                r.getSamples(0, y, w, 1, 0, row);
                 for (int x = 0; x < w; x++) {
-                    r.getPixel(x, y, px);
-                    int argb = icm.getRGB(px[0]);
+                    int argb = icm.getRGB(row[x]);
                     double a = (argb >>> 24) / 255.0;
                     int o = (y * w + x) * 3;
                     out[o] = over((argb >> 16) & 0xFF, a);
@@ -99,14 +99,15 @@ public final class PngImages {
         }
         boolean premultiplied = cm.isAlphaPremultiplied();
         double[] out = new double[h * w * colors];
-        int[] px = new int[bands];
+        int[] row = new int[w * bands];
         for (int y = 0; y < h; y++) {
+            r.getPixels(0, y, w, 1, row);
             for (int x = 0; x < w; x++) {
-                r.getPixel(x, y, px);
-                double a = alpha ? px[colors] / max[colors] : 1;
+                int p = x * bands;
+                double a = alpha ? row[p + colors] / max[colors] : 1;
                 int o = (y * w + x) * colors;
                 for (int c = 0; c < colors; c++) {
-                    double v = 255 * px[c] / max[c];
+                    double v = 255 * row[p + c] / max[c];
                     out[o + c] = premultiplied ? v + 255 * (1 - a) : over(v, a);
                 }
             }
