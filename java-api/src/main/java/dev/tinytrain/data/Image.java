@@ -3,7 +3,8 @@ package dev.tinytrain.data;
 /**
  * A decoded image before quantization: {@code height x width x channels} values in [0, 255], row
  * major, channels last (HWC). Values are real (not rounded) so that compositing and resizing lose
- * nothing before the one rounding step, {@link ImagePrep#quantize}.
+ * nothing before the one rounding step, {@link ImagePrep#quantize}. The array is shared, not copied:
+ * treat it as read-only.
  */
 public record Image(int height, int width, int channels, double[] pixels) {
 
