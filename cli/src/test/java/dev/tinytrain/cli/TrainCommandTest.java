@@ -56,7 +56,14 @@ class TrainCommandTest {
         assertTrue(scheme.err().contains("unknown scheme 'mcunet-1kb'"), scheme.err());
         Run data = run("train", "--model", "mcunet-5fps", "--dataset", "cifar10", "--steps", "1");
         assertEquals(2, data.code());
-        assertTrue(data.err().contains("dataset 'cifar10' is not available yet"), data.err());
+        assertTrue(data.err().contains("unknown dataset 'cifar10': use synthetic:<classes>, fashion-mnist, mnist, tuxpaint"),
+                data.err());
+        Run eval = run("train", "--model", "mcunet-5fps", "--dataset", "synthetic:2", "--eval", "0");
+        assertEquals(2, eval.code());
+        assertTrue(eval.err().contains("--eval must be a number >= 1 or 'all', got '0'"), eval.err());
+        Run split = run("train", "--model", "mcunet-5fps", "--dataset", "synthetic:2", "--eval-on", "train");
+        assertEquals(2, split.code());
+        assertTrue(split.err().contains("--eval-on must be test or validation"), split.err());
         Run rounding = run("train", "--model", "mcunet-5fps", "--dataset", "synthetic:2", "--rounding", "up");
         assertEquals(2, rounding.code());
         assertTrue(rounding.err().contains("--rounding must be"), rounding.err());
