@@ -1,6 +1,10 @@
 package dev.tinytrain.cli;
 
+import dev.tinytrain.compile.CompileOptions;
 import dev.tinytrain.compile.TrainingCompiler;
+import dev.tinytrain.plan.Budget;
+import dev.tinytrain.plan.MemoryReport;
+import dev.tinytrain.runtime.MemoryPlan;
 import dev.tinytrain.compile.TrainingProgram;
 import dev.tinytrain.compile.WeightLayers;
 import dev.tinytrain.data.Dataset;
@@ -102,6 +106,20 @@ final class TrainCommand implements Runnable {
             description = "The split the accuracy is measured on: test or validation. Default: ${DEFAULT-VALUE}.")
     String evalOn;
 
+    @Option(names = "--budget", paramLabel = "SIZE",
+            description = "SRAM budget (e.g. 256KB): refuse a program whose plan needs more, naming the biggest"
+                    + " contributors.")
+    String budget;
+
+    @Option(names = "--no-reorder", description = "Conventional order: parameter gradients stored until the end.")
+    boolean noReorder;
+
+    @Option(names = "--no-fuse", description = "Do not fuse conv + depthwise conv.")
+    boolean noFuse;
+
+    @Option(names = "--no-in-place", description = "No op writes its output over its input.")
+    boolean noInPlace;
+
     @Option(names = "--json", description = "Print one JSON object (losses, accuracy, weightsChecksum, ...).")
     boolean json;
 
@@ -127,7 +145,13 @@ final class TrainCommand implements Runnable {
         int convs = WeightLayers.of(forward).size() - 1;
         SparseScheme s = scheme(convs);
         TrainConfig config = new TrainConfig(!noQas, rounding(), lr, momentum, seed);
-        TrainingProgram program = TrainingCompiler.compile(forward, s, config);
+        TrainingProgram program = TrainingCompiler.compile(forward, s, config,
+                new CompileOptions(!noReorder, !noFuse, !noInPlace));
+        if (budget != null) {
+            MemoryReport r = MemoryReport.of(program, MemoryPlan.of(program));
+            Budget.check(r, Budget.parse(budget), "scheme " + s.name() + " on " + forward.name() + " at " + resolution
+                    + "x" + resolution);
+        }
         Value in = forward.inputs().getFirst();
         DatasetOptions options = DatasetOptions.forInput(in.shape(), in.quant()).withSeed(seed)
                 .withLimitPerClass(limitPerClass).withSyntheticSizes(steps, evalCount == 0 ? 1000 : evalCount)
