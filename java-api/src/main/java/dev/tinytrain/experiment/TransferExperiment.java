@@ -129,7 +129,7 @@ public final class TransferExperiment {
         int best = 0;
         for (int i = 0; i < grid.length; i++) {
             gridAcc[i] = trainInt8(scheme, m, grid[i], config.gridEpochs(), 0, val).accuracy;
-            log.accept(String.format("%s: lr %g -> validation %.3f", m.name(), grid[i], gridAcc[i]));
+            log.accept(String.format(java.util.Locale.ROOT, "%s: lr %s -> validation %.3f", m.name(), Float.toString(grid[i]), gridAcc[i]));
             if (gridAcc[i] > gridAcc[best]) {
                 best = i;
             }
@@ -142,7 +142,7 @@ public final class TransferExperiment {
             acc[s] = o.accuracy;
             seconds += o.seconds / config.epochs();
             sram = o.sram;
-            log.accept(String.format("%s: lr %g seed %d -> test %.3f", m.name(), grid[best], s, acc[s]));
+            log.accept(String.format(java.util.Locale.ROOT, "%s: lr %s seed %d -> test %.3f", m.name(), Float.toString(grid[best]), s, acc[s]));
         }
         return new Result(m, grid[best], acc, gridAcc, sram, seconds / config.seeds());
     }
@@ -174,7 +174,7 @@ public final class TransferExperiment {
         int best = 0;
         for (int i = 0; i < grid.length; i++) {
             gridAcc[i] = fp32.fineTune(train, val, grid[i], config.gridEpochs(), 0);
-            log.accept(String.format("%s: lr %g -> validation %.3f", m.name(), grid[i], gridAcc[i]));
+            log.accept(String.format(java.util.Locale.ROOT, "%s: lr %s -> validation %.3f", m.name(), Float.toString(grid[i]), gridAcc[i]));
             if (gridAcc[i] > gridAcc[best]) {
                 best = i;
             }
@@ -183,7 +183,7 @@ public final class TransferExperiment {
         long t0 = System.nanoTime();
         for (int s = 0; s < config.seeds(); s++) {
             acc[s] = fp32.fineTune(train, test, grid[best], config.epochs(), s);
-            log.accept(String.format("%s: lr %g seed %d -> test %.3f", m.name(), grid[best], s, acc[s]));
+            log.accept(String.format(java.util.Locale.ROOT, "%s: lr %s seed %d -> test %.3f", m.name(), Float.toString(grid[best]), s, acc[s]));
         }
         double seconds = (System.nanoTime() - t0) / 1e9 / config.seeds() / config.epochs();
         return new Result(m, grid[best], acc, gridAcc, fp32.memoryBytes(), seconds);

@@ -25,8 +25,8 @@ public final class TransferReport {
         s.append("| method | test accuracy (%) | seeds | lr (grid best) | SRAM (planned) | s / epoch |\n");
         s.append("|---|---:|---:|---:|---:|---:|\n");
         for (TransferExperiment.Result r : results) {
-            s.append(String.format(Locale.ROOT, "| %s | %.1f ± %.1f | %d | %g | %s | %.1f |%n", r.method().name(),
-                    100 * r.mean(), 100 * r.std(), r.testAccuracy().length, r.lr(),
+            s.append(String.format(Locale.ROOT, "| %s | %.1f ± %.1f | %d | %s | %s | %.1f |%n", r.method().name(),
+                    100 * r.mean(), 100 * r.std(), r.testAccuracy().length, Float.toString(r.lr()),
                     r.sramBytes() < 0 ? "n/a" : String.format(Locale.ROOT, "%,.1f KB", r.sramBytes() / 1024.0),
                     r.secondsPerEpoch()));
         }
