@@ -94,19 +94,19 @@ final class CodegenCommand implements Callable<Integer> {
                     + "state need more (exit 3).")
     String budget;
 
-    @Option(names = "--no-reorder", description = "Conventional order (not supported by codegen yet: needs the split "
-            + "gradient kernels).")
+    @Option(names = "--no-reorder", description = "Conventional order: every parameter gradient stored until the "
+            + "optimizer step at the end (needs the split gradient and update kernels).")
     boolean noReorder;
 
-    @Option(names = "--fuse", negatable = true, defaultValue = "false", fallbackValue = "true",
-            description = "Fuse conv + depthwise conv (off by default: the fused kernel is not in the kernel library "
-                    + "yet, so codegen refuses it).")
-    boolean fuse;
+    @Option(names = "--fuse", negatable = true,
+            description = "Fuse conv + depthwise conv where the intermediate is not needed for backward. Default: on "
+                    + "when the kernel library has the fused kernel (tt_conv_depthwise_s8).")
+    Boolean fuse;
 
-    @Option(names = "--in-place", negatable = true, defaultValue = "false", fallbackValue = "true",
-            description = "Ops that write over their input (off by default: the in-place pointwise conv kernel is not "
-                    + "in the kernel library yet, so codegen refuses it).")
-    boolean inPlace;
+    @Option(names = "--in-place", negatable = true,
+            description = "Pointwise convs and elementwise ops that write over their input. Default: on when the "
+                    + "kernel library has the in-place conv kernel (tt_conv2d_1x1_inplace_s8).")
+    Boolean inPlace;
 
     @Option(names = "--lr", defaultValue = "0.004", paramLabel = "LR",
             description = "Learning rate compiled in as TT_MODEL_LR. Default: ${DEFAULT-VALUE}.")
@@ -171,13 +171,15 @@ final class CodegenCommand implements Callable<Integer> {
         int convs = WeightLayers.of(forward).size() - 1;
         SparseScheme s = scheme(convs);
         TrainConfig config = new TrainConfig(!noQas, rounding(), lr, momentum, seed);
-        CompileOptions options = new CompileOptions(!noReorder, fuse, inPlace);
+        KernelSources sources = kernelsDir == null ? KernelSources.fromClasspath() : KernelSources.fromDirectory(kernelsDir);
+        CompileOptions options = new CompileOptions(!noReorder,
+                fuse != null ? fuse : sources.declares("tt_conv_depthwise_s8"),
+                inPlace != null ? inPlace : sources.declares("tt_conv2d_1x1_inplace_s8"));
         TrainingProgram program = TrainingCompiler.compile(forward, s, config, options);
         MemoryPlan plan = MemoryPlan.of(program);
         Value in = forward.inputs().getFirst();
         Dataset data = dataset == null ? null : SyntheticDataset.parse(dataset, samples, in.shape(), in.quant(), seed, 0);
         int driverSteps = data == null ? 0 : steps == null ? samples : steps;
-        KernelSources sources = kernelsDir == null ? KernelSources.fromClasspath() : KernelSources.fromDirectory(kernelsDir);
         CodeGenerator.Project project;
         try {
             project = CodeGenerator.generate(program, plan, new CodeGenerator.Options(t, budgetBytes, data, driverSteps),
@@ -189,7 +191,7 @@ final class CodegenCommand implements Callable<Integer> {
         }
         String expectedChecksum = null;
         if (expected && data != null) {
-            DriverOutput d = hostRun(program, plan, data, driverSteps);
+            DriverOutput d = hostRun(forward, s, config, plan.arenaBytes(), data, driverSteps);
             Files.writeString(out.resolve("expected_output.txt"), d.toString());
             expectedChecksum = ParameterChecksum.hex(d.checksum());
         }
@@ -223,16 +225,24 @@ final class CodegenCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** What the driver must print, computed by a host session on the same plan. */
-    private static DriverOutput hostRun(TrainingProgram program, MemoryPlan plan, Dataset data, int steps) {
+    /**
+     * What the driver must print, computed by a host session. The session runs the same scheme and
+     * rule compiled in the fused-update order without the memory-saving forms (fused conv +
+     * depthwise, in-place convs, the conventional order compute the same bits: the generated-code
+     * tests check it), so it works whatever forms the host runtime supports; the arena line is the
+     * generated program's.
+     */
+    private static DriverOutput hostRun(Graph forward, SparseScheme scheme, TrainConfig config, long arenaBytes,
+                                        Dataset data, int steps) {
+        TrainingProgram plain = TrainingCompiler.compile(forward, scheme, config, new CompileOptions(true, false, false));
         KernelBackend kernels = KernelBackends.best().backend();
-        try (TrainingSession session = new TrainingSession(program, kernels, plan)) {
+        try (TrainingSession session = new TrainingSession(plain, kernels, MemoryPlan.of(plain))) {
             float[] losses = new float[steps];
             for (int i = 0; i < steps; i++) {
                 Sample smp = data.get(i % data.size());
                 losses[i] = session.trainStep(smp.image(), smp.label());
             }
-            return new DriverOutput(program.graph().name(), program.scheme().name(), plan.arenaBytes(), losses,
+            return new DriverOutput(plain.graph().name(), plain.scheme().name(), arenaBytes, losses,
                     ParameterChecksum.of(session.trainedParameters()), session.logits(data.get(0).image()));
         }
     }

@@ -120,7 +120,7 @@ public final class CodeGenerator {
         run.function("static tt_status tt_run(int train, float lr)");
         run.line("(void)train;");
         run.line("(void)lr;");
-        KernelCalls calls = new KernelCalls(program, plan, symbols, run);
+        KernelCalls calls = new KernelCalls(program, plan, symbols, kernels, run);
         calls.lowerAll();
         run.line("return TT_OK;");
         run.close();
@@ -276,7 +276,7 @@ public final class CodeGenerator {
         w.line("tt_status tt_model_status(void);").blank();
         w.comment("Schedule position of the op whose kernel failed in the last call (see model.c), or -1.");
         w.line("int32_t tt_model_failed_op(void);").blank();
-        w.blockComment("FNV-1a 64 over the trained parameters in schedule order: each one's name (UTF-8), then its",
+        w.blockComment("FNV-1a 64 over the trained parameters sorted by name: each one's name (UTF-8), then its",
                 "data (int8 weights as bytes, int32 biases as 4 little-endian bytes). The host computes the same",
                 "(dev.tinytrain.codegen.ParameterChecksum).");
         w.line("uint64_t tt_model_checksum(void);").blank();
@@ -458,14 +458,15 @@ public final class CodeGenerator {
         g.close();
     }
 
-    /**
-     * The order of {@code TrainingSession.trainedParameters()}: the updated parameters in schedule
-     * order, by name (a later parameter with an earlier one's name replaces its data in place).
-     */
+    /** {@link ParameterChecksum}'s order: the trained parameters sorted by name (names are unique). */
     private static List<Value> trainedInChecksumOrder(Symbols symbols) {
-        Map<String, Value> byName = new LinkedHashMap<>();
+        Map<String, Value> byName = new java.util.TreeMap<>();
         for (Value v : symbols.trained()) {
-            byName.put(v.name(), v);
+            Value before = byName.put(v.name(), v);
+            if (before != null) {
+                throw new CodegenException("two trained parameters are named " + v.name() + " (" + before.ref()
+                        + ", " + v.ref() + "): the checksum needs unique names");
+            }
         }
         return new ArrayList<>(byName.values());
     }

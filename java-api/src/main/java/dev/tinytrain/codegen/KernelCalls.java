@@ -32,14 +32,17 @@ import java.util.Set;
  * scope ({@link #declarations()}); the calls go, in schedule order, into the body of one function
  * whose {@code train} argument skips the training ops in inference.
  *
- * <p>One case per op: an op whose kernel the library lacks fails with "not supported by codegen
- * yet" and what to do instead.
+ * <p>One case per op. The memory-saving forms (fused conv + depthwise, in-place pointwise conv)
+ * and the conventional schedule's split gradient and update ops need kernels that newer kernel
+ * libraries have: with sources that lack them, the op fails with "not supported by codegen yet"
+ * and the compile option that avoids it.
  */
 final class KernelCalls {
 
     private final TrainingProgram program;
     private final MemoryPlan plan;
     private final Symbols symbols;
+    private final KernelSources sources;
     private final CWriter decls = new CWriter();
     private final CWriter body;
     private final Map<Dims, String> dims = new LinkedHashMap<>();
@@ -50,8 +53,9 @@ final class KernelCalls {
     /**
      * @param body where the calls go: a writer inside the body of {@code tt_run(int train, float lr)}
      */
-    KernelCalls(TrainingProgram program, MemoryPlan plan, Symbols symbols, CWriter body) {
+    KernelCalls(TrainingProgram program, MemoryPlan plan, Symbols symbols, KernelSources sources, CWriter body) {
         this.body = body;
+        this.sources = sources;
         this.program = program;
         this.plan = plan;
         this.symbols = symbols;
@@ -125,11 +129,25 @@ final class KernelCalls {
 
     private void lower(int i, Op op) {
         switch (op) {
-            case Op.Conv2d c -> {
-                if (plan.inPlace(i) != null) {
-                    throw unsupported(i, op, "the in-place pointwise conv kernel is not in the kernel library yet; "
-                            + "compile without in-place ops (--no-in-place)");
+            case Op.Conv2d c when plan.inPlace(i) != null -> {
+                need(i, op, "tt_conv2d_1x1_inplace_s8", "the in-place pointwise conv", "--no-in-place");
+                InPlace ip = plan.inPlace(i);
+                long region = plan.offset(c.output());
+                if (!ip.input().equals(c.input()) || plan.offset(c.input()) != region + ip.inputOffset()) {
+                    throw new CodegenException("op " + i + " (conv2d in place): the plan puts its input at byte offset "
+                            + plan.offset(c.input()) + ", the kernel needs it at " + (region + ip.inputOffset())
+                            + " (output at " + region + ")");
                 }
+                ConvParams p = new ConvParams(-c.input().zeroPoint(), c.output().zeroPoint(), c.strideH(), c.strideW(),
+                        c.padH(), c.padW(), c.activation());
+                String conv = conv(i, p);
+                String quant = quant(i, OpLowering.quant(c.input(), c.weight(), c.output()));
+                Dims out = c.output().dims();
+                call(i, "tt_conv2d_1x1_inplace_s8", context(i), "&" + conv, "&" + quant, dims(c.input().dims()),
+                        dims(c.weight().dims()), symbols.pointer(c.weight()), dims(Dims.vector(out.c())),
+                        biasPointer(c.bias()), dims(out), symbols.pointer(c.output()));
+            }
+            case Op.Conv2d c -> {
                 ConvParams p = new ConvParams(-c.input().zeroPoint(), c.output().zeroPoint(), c.strideH(), c.strideW(),
                         c.padH(), c.padW(), c.activation());
                 convLike(i, "tt_conv2d_s8", p, OpLowering.quant(c.input(), c.weight(), c.output()), c.input().dims(),
@@ -199,8 +217,26 @@ final class KernelCalls {
                     body.comment("same bytes: nothing to copy");
                 }
             }
-            case Op.ConvDepthwise f -> throw unsupported(i, op, "the fused conv + depthwise kernel is not in the "
-                    + "kernel library yet; compile without the fusion (--no-fuse)");
+            case Op.ConvDepthwise f -> {
+                need(i, op, "tt_conv_depthwise_s8", "the fused conv + depthwise", "--no-fuse");
+                Op.Conv2d c = f.conv();
+                Op.DepthwiseConv2d d = f.depthwise();
+                ConvParams cp = new ConvParams(-c.input().zeroPoint(), c.output().zeroPoint(), c.strideH(),
+                        c.strideW(), c.padH(), c.padW(), c.activation());
+                ConvParams dp = new ConvParams(-d.input().zeroPoint(), d.output().zeroPoint(), d.strideH(),
+                        d.strideW(), d.padH(), d.padW(), d.activation());
+                String conv = conv(i, cp);
+                String quant = quant(i, OpLowering.quant(c.input(), c.weight(), c.output()));
+                String dwConv = struct("tt_conv_params", "tt_op" + i + "_dw_conv", dp);
+                String dwQuant = quant(i, "_dw", OpLowering.quant(d.input(), d.weight(), d.output()));
+                Dims mid = f.intermediate().dims();
+                String vector = dims(Dims.vector(mid.c()));
+                call(i, "tt_conv_depthwise_s8", context(i), "&" + conv, "&" + quant, "&" + dwConv, "&" + dwQuant,
+                        dims(c.input().dims()), symbols.pointer(c.input()), dims(c.weight().dims()),
+                        symbols.pointer(c.weight()), vector, biasPointer(c.bias()), dims(mid),
+                        dims(d.weight().dims()), symbols.pointer(d.weight()), vector, biasPointer(d.bias()),
+                        dims(d.output().dims()), symbols.pointer(d.output()));
+            }
             case TrainOp t -> lowerTraining(i, t);
         }
     }
@@ -260,14 +296,7 @@ final class KernelCalls {
                 long slice = wu.depthwise() ? (long) fd.h() * fd.w() * ch.length
                         : (long) fd.n() * fd.h() * fd.w() * ch.length;
                 String state = state(i, wu.weight(), slice);
-                if (symbols.state(wu.weight()).master() != null) {
-                    // TrainingSession.state: element i of the slice [..][j] is weight (i / n) * C + channels[i % n]
-                    masterInit.add("for (i = 0; i < " + slice + "u; ++i) {");
-                    masterInit.add("    " + symbols.state(wu.weight()).master() + "[i] = (float)"
-                            + symbols.array(wu.weight()) + "[(i / " + ch.length + "u) * " + fd.c() + "u + (uint32_t)"
-                            + channels + "[i % " + ch.length + "u]];");
-                    masterInit.add("}");
-                }
+                masterInitWeights(wu.weight(), slice, ch.length, fd.c(), channels);
                 call(i, wu.depthwise() ? "tt_depthwise_conv2d_grad_weight_update_s8" : "tt_conv2d_grad_weight_update_s8",
                         sgd(wu.tensorId()), "&" + conv, qas, dims(wu.grad().dims()), symbols.pointer(wu.grad()),
                         dims(wu.saved().dims()), symbols.pointer(wu.saved()), Integer.toString(ch.length), channels,
@@ -277,23 +306,76 @@ final class KernelCalls {
                 String qas = floatArray("tt_op" + i + "_qas", bu.qas());
                 int channels = Math.toIntExact(bu.bias().elements());
                 String state = state(i, bu.bias(), channels);
-                if (symbols.state(bu.bias()).master() != null) {
-                    masterInit.add("for (i = 0; i < " + channels + "u; ++i) {");
-                    masterInit.add("    " + symbols.state(bu.bias()).master() + "[i] = (float)"
-                            + symbols.array(bu.bias()) + "[i];");
-                    masterInit.add("}");
-                }
+                masterInitBias(bu.bias(), channels);
                 call(i, "tt_bias_grad_update_s32", sgd(bu.tensorId()), qas, dims(bu.grad().dims()),
                         symbols.pointer(bu.grad()), dims(Dims.vector(channels)), symbols.pointer(bu.bias()), "&" + state);
             }
-            case TrainOp.WeightGrad wg -> throw unsupported(i, op, "the split weight-gradient kernel is not in the "
-                    + "kernel library yet; compile with reordering (without --no-reorder)");
-            case TrainOp.BiasGrad bg -> throw unsupported(i, op, "the split bias-gradient kernel is not in the "
-                    + "kernel library yet; compile with reordering (without --no-reorder)");
-            case TrainOp.ApplyWeightGrad a -> throw unsupported(i, op, "the SGD-apply kernel for a stored weight "
-                    + "gradient is not in the kernel library yet; compile with reordering (without --no-reorder)");
-            case TrainOp.ApplyBiasGrad a -> throw unsupported(i, op, "the SGD-apply kernel for a stored bias "
-                    + "gradient is not in the kernel library yet; compile with reordering (without --no-reorder)");
+            case TrainOp.WeightGrad wg -> {
+                String kernel = wg.depthwise() ? "tt_depthwise_conv2d_grad_weight_f32" : "tt_conv2d_grad_weight_f32";
+                need(i, op, kernel, "the stored weight gradient", "reordering (drop --no-reorder)");
+                ConvParams p = new ConvParams(wg.inputOffset(), 0, wg.strideH(), wg.strideW(), wg.padH(), wg.padW(),
+                        Activation.NONE);
+                String conv = conv(i, p);
+                int[] ch = wg.channels();
+                String channels = intArray("tt_op" + i + "_channels", ch);
+                call(i, kernel, "&" + conv, dims(wg.grad().dims()), symbols.pointer(wg.grad()), dims(wg.saved().dims()),
+                        symbols.pointer(wg.saved()), Integer.toString(ch.length), channels, dims(wg.weight().dims()),
+                        symbols.pointer(wg.out()));
+            }
+            case TrainOp.BiasGrad bg -> {
+                need(i, op, "tt_bias_grad_f32", "the stored bias gradient", "reordering (drop --no-reorder)");
+                call(i, "tt_bias_grad_f32", dims(bg.grad().dims()), symbols.pointer(bg.grad()), symbols.pointer(bg.out()));
+            }
+            case TrainOp.ApplyWeightGrad a -> {
+                need(i, op, "tt_sgd_update_s8", "the SGD step from a stored weight gradient",
+                        "reordering (drop --no-reorder)");
+                String qas = floatArray("tt_op" + i + "_qas", a.qas());
+                int[] ch = a.channels();
+                String channels = intArray("tt_op" + i + "_channels", ch);
+                Dims fd = a.weight().dims();
+                long slice = (a.depthwise() ? 1L : fd.n()) * fd.h() * fd.w() * ch.length;
+                String state = state(i, a.weight(), slice);
+                masterInitWeights(a.weight(), slice, ch.length, fd.c(), channels);
+                call(i, "tt_sgd_update_s8", sgd(a.tensorId()), qas, a.depthwise() ? "1" : "0",
+                        symbols.pointer(a.gradient()), Integer.toString(ch.length), channels, dims(fd),
+                        symbols.pointer(a.weight()), "&" + state);
+            }
+            case TrainOp.ApplyBiasGrad a -> {
+                need(i, op, "tt_sgd_update_s32", "the SGD step from a stored bias gradient",
+                        "reordering (drop --no-reorder)");
+                String qas = floatArray("tt_op" + i + "_qas", a.qas());
+                int channels = Math.toIntExact(a.bias().elements());
+                String state = state(i, a.bias(), channels);
+                masterInitBias(a.bias(), channels);
+                call(i, "tt_sgd_update_s32", sgd(a.tensorId()), qas, symbols.pointer(a.gradient()),
+                        dims(Dims.vector(channels)), symbols.pointer(a.bias()), "&" + state);
+            }
+        }
+    }
+
+    /** Fails with "not supported by codegen yet" when the kernel sources lack {@code kernel}. */
+    private void need(int i, Op op, String kernel, String what, String instead) {
+        if (!sources.declares(kernel)) {
+            throw unsupported(i, op, "the kernel library copied into the project has no " + kernel + " ("
+                    + what + "); compile with " + instead);
+        }
+    }
+
+    /** TrainingSession.state: element i of a weight slice [..][j] starts as weight (i / n) * C + channels[i % n]. */
+    private void masterInitWeights(Value weight, long slice, int n, int c, String channels) {
+        if (symbols.state(weight).master() != null) {
+            masterInit.add("for (i = 0; i < " + slice + "u; ++i) {");
+            masterInit.add("    " + symbols.state(weight).master() + "[i] = (float)" + symbols.array(weight)
+                    + "[(i / " + n + "u) * " + c + "u + (uint32_t)" + channels + "[i % " + n + "u]];");
+            masterInit.add("}");
+        }
+    }
+
+    private void masterInitBias(Value bias, int channels) {
+        if (symbols.state(bias).master() != null) {
+            masterInit.add("for (i = 0; i < " + channels + "u; ++i) {");
+            masterInit.add("    " + symbols.state(bias).master() + "[i] = (float)" + symbols.array(bias) + "[i];");
+            masterInit.add("}");
         }
     }
 
@@ -325,8 +407,11 @@ final class KernelCalls {
     }
 
     private String conv(int i, ConvParams p) {
-        String name = "tt_op" + i + "_conv";
-        struct("tt_conv_params", name, Integer.toString(p.inputOffset()), Integer.toString(p.outputOffset()),
+        return struct("tt_conv_params", "tt_op" + i + "_conv", p);
+    }
+
+    private String struct(String type, String name, ConvParams p) {
+        struct(type, name, Integer.toString(p.inputOffset()), Integer.toString(p.outputOffset()),
                 Integer.toString(p.strideH()), Integer.toString(p.strideW()), Integer.toString(p.padH()),
                 Integer.toString(p.padW()), activation(p.activation()));
         paramBytes += 32;
@@ -343,9 +428,13 @@ final class KernelCalls {
     }
 
     private String quant(int i, ChannelQuant q) {
-        String m = intArray("tt_op" + i + "_multiplier", q.multiplier());
-        String s = intArray("tt_op" + i + "_shift", q.shift());
-        String name = "tt_op" + i + "_quant";
+        return quant(i, "", q);
+    }
+
+    private String quant(int i, String part, ChannelQuant q) {
+        String m = intArray("tt_op" + i + part + "_multiplier", q.multiplier());
+        String s = intArray("tt_op" + i + part + "_shift", q.shift());
+        String name = "tt_op" + i + part + "_quant";
         decls.line("static const tt_per_channel_quant_params " + name + " = {" + m + ", " + s + "};");
         paramBytes += 8;
         return name;

@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * FNV-1a (64-bit) over trained parameters, the checksum a generated program prints
  * ({@code tt_model_checksum}) and the host computes over {@code TrainingSession.trainedParameters()}:
- * for each parameter in order, the UTF-8 bytes of its name, then its data (int8 weights as bytes,
+ * for each parameter in the order of their names ({@link String#compareTo}, so schedules that update
+ * in different orders agree), the UTF-8 bytes of its name, then its data (int8 weights as bytes,
  * int32 biases as four little-endian bytes each). Offset basis 0xcbf29ce484222325, prime
  * 0x100000001b3. Tiny in C, so the device can compute it too.
  */
@@ -22,11 +23,11 @@ public final class ParameterChecksum {
     }
 
     /**
-     * @param trained name to {@code byte[]} (int8 weights) or {@code int[]} (int32 biases), in order
+     * @param trained name to {@code byte[]} (int8 weights) or {@code int[]} (int32 biases), any order
      */
     public static long of(Map<String, Object> trained) {
         long h = OFFSET_BASIS;
-        for (Map.Entry<String, Object> e : trained.entrySet()) {
+        for (Map.Entry<String, Object> e : new java.util.TreeMap<>(trained).entrySet()) {
             h = bytes(h, e.getKey().getBytes(StandardCharsets.UTF_8));
             switch (e.getValue()) {
                 case byte[] b -> h = bytes(h, b);

@@ -232,25 +232,92 @@ class CodeGeneratorTest {
         generate(prog, generated, tmp.resolve("z"));   // exactly enough
     }
 
+    /** The kernel memory-saving forms and the split update need, by C name. */
+    static final List<String> NEWER_KERNELS = List.of("tt_conv_depthwise_s8", "tt_conv2d_1x1_inplace_s8",
+            "tt_conv2d_grad_weight_f32", "tt_depthwise_conv2d_grad_weight_f32", "tt_bias_grad_f32", "tt_sgd_update_s8",
+            "tt_sgd_update_s32");
+
+    /** The kernel sources with these functions' declarations renamed away (a library older than them). */
+    static KernelSources without(List<String> functions) {
+        Map<String, byte[]> m = new HashMap<>(kernels.files());
+        for (Map.Entry<String, byte[]> e : m.entrySet()) {
+            String text = new String(e.getValue(), java.nio.charset.StandardCharsets.UTF_8);
+            for (String f : functions) {
+                text = text.replace(f + "(", f + "_absent(");
+            }
+            e.setValue(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return new KernelSources(m);
+    }
+
+    /** The kernel sources plus declarations of these functions (the lowering is checked by its text here). */
+    static KernelSources with(List<String> functions) {
+        Map<String, byte[]> m = new HashMap<>(kernels.files());
+        StringBuilder h = new StringBuilder();
+        for (String f : functions) {
+            h.append("int ").append(f).append("(void);\n");
+        }
+        m.put("include/tt_declared_for_the_test.h", h.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return new KernelSources(m);
+    }
+
     @Test
-    void opsWithoutAKernelYetAreRefusedNamingTheOpAndTheWayAround() {
+    void opsWhoseKernelsTheLibraryLacksAreRefusedNamingTheOpAndTheWayAround() {
+        KernelSources old = without(NEWER_KERNELS);
         TrainingProgram fused = program("mcunet-49kb", TrainConfig.defaults(0.004f), new CompileOptions(true, true, false));
         assertTrue(fused.graph().ops().stream().anyMatch(o -> o instanceof Op.ConvDepthwise), "the pass fused something");
-        CodegenException e = assertThrows(CodegenException.class, () -> generate(fused, -1, tmp.resolve("f")));
+        CodegenException e = assertThrows(CodegenException.class, () -> CodeGenerator.generate(fused,
+                MemoryPlan.of(fused), CodeGenerator.Options.host(samples), old, tmp.resolve("f")));
         assertTrue(e.getMessage().matches("op \\d+ \\(conv_depthwise -> .*\\) is not supported by codegen yet: .*")
-                && e.getMessage().contains("--no-fuse"), e.getMessage());
+                && e.getMessage().contains("tt_conv_depthwise_s8") && e.getMessage().contains("--no-fuse"),
+                e.getMessage());
 
         TrainingProgram inPlace = program("mcunet-49kb", TrainConfig.defaults(0.004f), new CompileOptions(true, false, true));
-        e = assertThrows(CodegenException.class, () -> generate(inPlace, -1, tmp.resolve("i")));
+        e = assertThrows(CodegenException.class, () -> CodeGenerator.generate(inPlace, MemoryPlan.of(inPlace),
+                CodeGenerator.Options.host(samples), old, tmp.resolve("i")));
         assertTrue(e.getMessage().contains("(conv2d -> ") && e.getMessage().contains("in-place")
                 && e.getMessage().contains("--no-in-place"), e.getMessage());
 
         TrainingProgram conventional = program("mcunet-49kb", TrainConfig.defaults(0.004f),
                 new CompileOptions(false, false, false));
-        e = assertThrows(CodegenException.class, () -> generate(conventional, -1, tmp.resolve("c")));
+        e = assertThrows(CodegenException.class, () -> CodeGenerator.generate(conventional,
+                MemoryPlan.of(conventional), CodeGenerator.Options.host(samples), old, tmp.resolve("c")));
         assertTrue(e.getMessage().contains("not supported by codegen yet") && e.getMessage().contains("--no-reorder"),
                 e.getMessage());
         assertFalse(Files.exists(tmp.resolve("f")) || Files.exists(tmp.resolve("i")) || Files.exists(tmp.resolve("c")));
+    }
+
+    @Test
+    void withTheNewerKernelsEveryFormLowersToItsCall() throws IOException {
+        KernelSources all = with(NEWER_KERNELS);
+        TrainingProgram p = program("mcunet-49kb", TrainConfig.defaults(0.004f).withMomentum(0.9f),
+                new CompileOptions(false, true, true));
+        MemoryPlan plan = MemoryPlan.of(p);
+        CodeGenerator.Project out = CodeGenerator.generate(p, plan, CodeGenerator.Options.host(samples), all,
+                tmp.resolve("all"));
+        String c = Files.readString(out.dir().resolve("model.c")).replaceAll("\\s+", " ");   // calls unwrapped
+        int fused = 0;
+        int inPlaceConvs = 0;
+        for (int i = 0; i < p.graph().ops().size(); i++) {
+            Op op = p.graph().ops().get(i);
+            if (op instanceof Op.ConvDepthwise) {
+                fused++;
+                assertTrue(c.contains("TT_CHECK(" + i + ", tt_conv_depthwise_s8(&tt_op" + i + "_scratch, &tt_op" + i
+                        + "_conv, &tt_op" + i + "_quant, &tt_op" + i + "_dw_conv, &tt_op" + i + "_dw_quant,"), "op " + i);
+                assertTrue(c.contains("static const tt_context tt_op" + i + "_scratch = {(void *)(tt_arena + "
+                        + plan.scratchOffset(i) + "), "), "op " + i + " scratch at its planned offset");
+            }
+            if (op instanceof Op.Conv2d && plan.inPlace(i) != null) {
+                inPlaceConvs++;
+                assertTrue(c.contains("TT_CHECK(" + i + ", tt_conv2d_1x1_inplace_s8(&tt_op" + i + "_scratch,"), "op " + i);
+            }
+        }
+        assertTrue(fused > 0 && inPlaceConvs > 0, fused + " fused, " + inPlaceConvs + " in place");
+        for (String k : List.of("tt_conv2d_grad_weight_f32(", "tt_bias_grad_f32(", "tt_sgd_update_s8(",
+                "tt_sgd_update_s32(")) {
+            assertTrue(c.contains(k), k);
+        }
+        assertTrue(Files.readString(out.dir().resolve("model_weights.c")).contains("float tt_velocity_"));
     }
 
     @Test
@@ -324,7 +391,7 @@ class CodeGeneratorTest {
         // sources that lack a kernel the program calls
         Map<String, byte[]> old = new HashMap<>(kernels.files());
         old.put("include/tt_backward.h", "/* nothing */".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        KernelSources stale = new KernelSources(old);
+        KernelSources stale = new KernelSources(old);   // an old header without tt_clamp_mask_s8
         TrainingProgram prog = supported("mcunet-49kb");
         e = assertThrows(CodegenException.class, () -> CodeGenerator.generate(prog, MemoryPlan.of(prog),
                 CodeGenerator.Options.host(samples), stale, tmp.resolve("k")));

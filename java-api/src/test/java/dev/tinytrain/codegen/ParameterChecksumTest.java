@@ -28,6 +28,18 @@ class ParameterChecksumTest {
     }
 
     @Test
+    void hashesParametersInTheOrderOfTheirNames() {
+        Map<String, Object> ab = new LinkedHashMap<>();
+        ab.put("a", new byte[] {1});
+        ab.put("b", new int[] {2});
+        Map<String, Object> ba = new LinkedHashMap<>();
+        ba.put("b", new int[] {2});
+        ba.put("a", new byte[] {1});
+        assertEquals(ParameterChecksum.of(ab), ParameterChecksum.of(ba));
+        assertEquals(of("a", new byte[] {1, 'b', 2, 0, 0, 0}), ParameterChecksum.of(ba));
+    }
+
+    @Test
     void hashesInt32AsFourLittleEndianBytes() {
         long asInts = of("b", new int[] {0x64636261, -1});
         long asBytes = of("b", new byte[] {'a', 'b', 'c', 'd', -1, -1, -1, -1});
