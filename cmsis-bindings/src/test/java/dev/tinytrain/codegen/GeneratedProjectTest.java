@@ -213,6 +213,40 @@ class GeneratedProjectTest {
         }
     }
 
+    /** The C compiler reads CWriter's literals back to the same bytes, bits and values. */
+    @Test
+    void theCCompilerReadsTheWritersLiteralsBack() throws Exception {
+        assumeCompilers();
+        String text = "quote\" back\\ ??= tab\t \u00e9t\u00e9e1 \u20acab";   // é then hex digits: no \\x escapes
+        float[] floats = {0f, -0f, 0.004f, -1.5e-39f, Float.MIN_VALUE, Float.MAX_VALUE, 1f / 3};
+        int[] ints = {Integer.MIN_VALUE, Integer.MAX_VALUE, -1, 0};
+        CWriter w = new CWriter();
+        w.line("#include <stdint.h>").line("#include <stdio.h>").line("#include <string.h>").blank();
+        w.array("static const float f[" + floats.length + "]", floats);
+        w.array("static const int32_t k[" + ints.length + "]", ints);
+        w.function("int main(void)");
+        w.line("const char *s = " + CWriter.stringLiteral(text) + ";");
+        w.line("size_t i;");
+        w.line("uint32_t b;");
+        w.line("for (i = 0; i < strlen(s); ++i) printf(\"%02x\", (unsigned)(unsigned char)s[i]);");
+        w.line("printf(\"\\n\");");
+        w.open("for (i = 0; i < sizeof f / sizeof f[0]; ++i)");
+        w.line("memcpy(&b, &f[i], 4);");
+        w.line("printf(\"%08lx %ld\\n\", (unsigned long)b, (long)k[i % 4]);");
+        w.close();
+        w.line("return 0;");
+        w.close();
+        Path dir = Files.createDirectories(tmp.resolve("literals"));
+        Files.writeString(dir.resolve("lit.c"), w.toString());
+        run(dir, "cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-o", "lit", "lit.c");
+        String[] lines = run(dir, dir.resolve("lit").toString()).split("\n");
+        assertEquals(java.util.HexFormat.of().formatHex(text.getBytes(StandardCharsets.UTF_8)), lines[0]);
+        for (int i = 0; i < floats.length; i++) {
+            assertEquals(String.format(Locale.ROOT, "%08x %d", Float.floatToRawIntBits(floats[i]), ints[i % 4]),
+                    lines[i + 1]);
+        }
+    }
+
     @Test
     void crossCompilesWarningFreeForCortexM4() throws Exception {
         assumeCompilers();

@@ -257,23 +257,6 @@ public final class CWriter {
         return b.append('"').toString();
     }
 
-    /**
-     * A C identifier made from {@code prefix} and a free-form name: characters other than
-     * letters, digits and underscore become underscores.
-     */
-    public static String identifier(String prefix, String name) {
-        StringBuilder b = new StringBuilder(prefix);
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-            b.append(ok ? c : '_');
-        }
-        if (b.isEmpty() || Character.isDigit(b.charAt(0))) {
-            b.insert(0, '_');
-        }
-        return b.toString();
-    }
-
     /** Comment text with {@code *}{@code /} and line breaks defused. */
     private static String commentText(String text) {
         return text.replace("*/", "* /").replace("/*", "/ *").replace('\n', ' ').replace('\r', ' ').stripTrailing();

@@ -163,11 +163,4 @@ class CWriterTest {
         assertEquals("\"\\303\\251e1\"", CWriter.stringLiteral("\u00e9e1"));
         assertArrayEquals(new byte[] {(byte) 0xc3, (byte) 0xa9}, "\u00e9".getBytes(StandardCharsets.UTF_8));
     }
-
-    @Test
-    void identifiersKeepOnlyLettersDigitsAndUnderscores() {
-        assertEquals("tt_block1_pw1_weight", CWriter.identifier("tt_", "block1.pw1.weight"));
-        assertEquals("_9lives", CWriter.identifier("", "9lives"));
-        assertEquals("v_grad_x__", CWriter.identifier("v_", "grad(x)+"));
-    }
 }
