@@ -16,9 +16,9 @@ import java.util.Properties;
                 "program and run it on the host (C kernels via Panama) or on Cortex-M.",
                 ""},
         subcommands = {KernelsCommand.class, TrainCommand.class, PlanCommand.class, MemoryTableCommand.class,
+        subcommands = {KernelsCommand.class, TrainCommand.class, PlanCommand.class, MemoryTableCommand.class,
                 ExportCommand.class, InspectCommand.class, PredictCommand.class, DatasetCommand.class,
-                ExperimentCommand.class,
-                CommandLine.HelpCommand.class},
+                ExperimentCommand.class, CodegenCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'tinytrain help COMMAND' for a command's options.",
                 "Documentation: README.md in the repository."})
 public final class Main implements Runnable {

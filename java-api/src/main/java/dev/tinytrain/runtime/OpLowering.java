@@ -189,7 +189,7 @@ public final class OpLowering {
     }
 
     /** Per-channel requantization; per-tensor weight quantization repeats its scale per output channel. */
-    static ChannelQuant quant(Value input, Value weight, Value output) {
+    public static ChannelQuant quant(Value input, Value weight, Value output) {
         Quantization wq = weight.quant();
         float[] scales = wq.scales();
         if (wq.isPerTensor()) {
