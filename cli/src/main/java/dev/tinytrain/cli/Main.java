@@ -16,7 +16,6 @@ import java.util.Properties;
                 "program and run it on the host (C kernels via Panama) or on Cortex-M.",
                 ""},
         subcommands = {KernelsCommand.class, TrainCommand.class, PlanCommand.class, MemoryTableCommand.class,
-        subcommands = {KernelsCommand.class, TrainCommand.class, PlanCommand.class, MemoryTableCommand.class,
                 ExportCommand.class, InspectCommand.class, PredictCommand.class, DatasetCommand.class,
                 ExperimentCommand.class, CodegenCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'tinytrain help COMMAND' for a command's options.",
