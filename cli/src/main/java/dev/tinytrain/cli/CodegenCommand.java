@@ -26,6 +26,7 @@ import dev.tinytrain.train.SparseScheme;
 import dev.tinytrain.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -89,38 +90,11 @@ final class CodegenCommand implements Callable<Integer> {
             description = "Folder to write (new, empty, or one codegen wrote before).")
     Path out;
 
-    @Option(names = "--budget", paramLabel = "SIZE",
-            description = "SRAM budget (e.g. 256KB): refuse a program whose arena, trained parameters and optimizer "
-                    + "state need more (exit 3).")
-    String budget;
+    @Mixin
+    MemoryOptions memory;
 
-    @Option(names = "--no-reorder", description = "Conventional order: every parameter gradient stored until the "
-            + "optimizer step at the end (needs the split gradient and update kernels).")
-    boolean noReorder;
-
-    @Option(names = "--fuse", negatable = true,
-            description = "Fuse conv + depthwise conv where the intermediate is not needed for backward. Default: on "
-                    + "when the kernel library has the fused kernel (tt_conv_depthwise_s8).")
-    Boolean fuse;
-
-    @Option(names = "--in-place", negatable = true,
-            description = "Pointwise convs and elementwise ops that write over their input. Default: on when the "
-                    + "kernel library has the in-place conv kernel (tt_conv2d_1x1_inplace_s8).")
-    Boolean inPlace;
-
-    @Option(names = "--lr", defaultValue = "0.004", paramLabel = "LR",
-            description = "Learning rate compiled in as TT_MODEL_LR. Default: ${DEFAULT-VALUE}.")
-    float lr;
-
-    @Option(names = "--momentum", defaultValue = "0", paramLabel = "M", description = "SGD momentum in [0, 1). Default: ${DEFAULT-VALUE}.")
-    float momentum;
-
-    @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "RULE",
-            description = "stochastic, nearest, truncate or float-master. Default: ${DEFAULT-VALUE}.")
-    String rounding;
-
-    @Option(names = "--no-qas", description = "Turn Quantization-Aware Scaling off (ablation).")
-    boolean noQas;
+    @Mixin
+    UpdateRuleOptions rule;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
             description = "Seed of the model weights, the samples and the rounding. Default: ${DEFAULT-VALUE}.")
@@ -152,7 +126,7 @@ final class CodegenCommand implements Callable<Integer> {
         }
         long budgetBytes;
         try {
-            budgetBytes = budget == null ? -1 : Budget.parse(budget);
+            budgetBytes = memory.budgetBytes();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--budget: " + e.getMessage());
         }
@@ -170,11 +144,9 @@ final class CodegenCommand implements Callable<Integer> {
         Graph forward = Architectures.build(model, resolution, 3, k, seed);
         int convs = WeightLayers.of(forward).size() - 1;
         SparseScheme s = scheme(convs);
-        TrainConfig config = new TrainConfig(!noQas, rounding(), lr, momentum, seed);
+        TrainConfig config = rule.config(seed);
         KernelSources sources = kernelsDir == null ? KernelSources.fromClasspath() : KernelSources.fromDirectory(kernelsDir);
-        CompileOptions options = new CompileOptions(!noReorder,
-                fuse != null ? fuse : sources.declares("tt_conv_depthwise_s8"),
-                inPlace != null ? inPlace : sources.declares("tt_conv2d_1x1_inplace_s8"));
+        CompileOptions options = memory.options();
         TrainingProgram program = TrainingCompiler.compile(forward, s, config, options);
         MemoryPlan plan = MemoryPlan.of(program);
         Value in = forward.inputs().getFirst();
@@ -270,16 +242,5 @@ final class CodegenCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--scheme: " + e.getMessage());
         }
-    }
-
-    private Rounding rounding() {
-        return switch (rounding) {
-            case "stochastic" -> Rounding.STOCHASTIC;
-            case "nearest" -> Rounding.NEAREST;
-            case "truncate" -> Rounding.TRUNCATE;
-            case "float-master" -> Rounding.FLOAT_MASTER;
-            default -> throw new ParameterException(spec.commandLine(), "--rounding must be stochastic, nearest, "
-                    + "truncate or float-master, got '" + rounding + "'");
-        };
     }
 }

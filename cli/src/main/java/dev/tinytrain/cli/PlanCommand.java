@@ -14,6 +14,7 @@ import dev.tinytrain.train.SparseScheme;
 import dev.tinytrain.train.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -39,7 +40,7 @@ import java.util.concurrent.Callable;
                         + " contributors)",
                 ""},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:the program fits (or no --budget)", "1:bad arguments or a compile error",
+        exitCodeList = {"0:the program fits (or no --budget)", "1:a compile error", "2:bad arguments",
                 "3:the program does not fit --budget"})
 final class PlanCommand implements Callable<Integer> {
 
@@ -57,19 +58,8 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--classes", defaultValue = "10", paramLabel = "N", description = "Classifier outputs. Default: ${DEFAULT-VALUE}.")
     int classes;
 
-    @Option(names = "--no-reorder", negatable = false,
-            description = "Conventional order: every parameter gradient stored until the optimizer step at the end.")
-    boolean noReorder;
-
-    @Option(names = "--no-fuse", description = "Do not fuse conv + depthwise conv (the intermediate exists whole).")
-    boolean noFuse;
-
-    @Option(names = "--no-in-place", description = "No op writes its output over its input.")
-    boolean noInPlace;
-
-    @Option(names = "--budget", paramLabel = "SIZE",
-            description = "SRAM budget (e.g. 256KB, 320KB; KB = 1024 B): refuse a program that needs more (exit 3).")
-    String budget;
+    @Mixin
+    MemoryOptions memory;
 
     @Option(names = "--png", paramLabel = "FILE",
             description = "Draw the buffers' lifetimes (time across, address up, coloured by kind) to a PNG.")
@@ -84,11 +74,16 @@ final class PlanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        long budgetBytes = budget == null ? -1 : Budget.parse(budget);
+        long budgetBytes = memory.budgetBytes();
         Graph forward = Architectures.build(model, resolution, 3, classes, 1);
         int convs = WeightLayers.of(forward).size() - 1;
-        SparseScheme s = SparseScheme.resolve(scheme, convs);
-        CompileOptions options = new CompileOptions(!noReorder, !noFuse, !noInPlace);
+        SparseScheme s;
+        try {
+            s = SparseScheme.resolve(scheme, convs);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--scheme: " + e.getMessage());
+        }
+        CompileOptions options = memory.options();
         TrainingProgram program = TrainingCompiler.compile(forward, s, TrainConfig.defaults(0.001f), options);
         MemoryPlan plan = MemoryPlan.of(program);
         MemoryReport r = MemoryReport.of(program, plan);

@@ -24,6 +24,7 @@ import dev.tinytrain.runtime.TrainingSession;
 import dev.tinytrain.train.SparseScheme;
 import dev.tinytrain.train.TrainConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -75,21 +76,6 @@ final class TrainCommand implements Runnable {
     @Option(names = "--steps", defaultValue = "300", paramLabel = "N", description = "Training steps. Default: ${DEFAULT-VALUE}.")
     int steps;
 
-    @Option(names = "--lr", defaultValue = "0.004", paramLabel = "LR",
-            description = "Learning rate (with QAS: in real-weight units, as in float SGD). Default: ${DEFAULT-VALUE}.")
-    float lr;
-
-    @Option(names = "--momentum", defaultValue = "0", paramLabel = "M",
-            description = "SGD momentum in [0, 1); 0 keeps no momentum buffer. Default: ${DEFAULT-VALUE}.")
-    float momentum;
-
-    @Option(names = "--rounding", defaultValue = "stochastic", paramLabel = "RULE",
-            description = "How int8 weights absorb updates: stochastic, nearest, truncate, float-master. Default: ${DEFAULT-VALUE}.")
-    String rounding;
-
-    @Option(names = "--no-qas", description = "Turn Quantization-Aware Scaling off (ablation).")
-    boolean noQas;
-
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Kernel backend: native or reference. Default: the best available.")
     String backend;
@@ -106,19 +92,11 @@ final class TrainCommand implements Runnable {
             description = "The split the accuracy is measured on: test or validation. Default: ${DEFAULT-VALUE}.")
     String evalOn;
 
-    @Option(names = "--budget", paramLabel = "SIZE",
-            description = "SRAM budget (e.g. 256KB): refuse a program whose plan needs more, naming the biggest"
-                    + " contributors.")
-    String budget;
+    @Mixin
+    UpdateRuleOptions rule;
 
-    @Option(names = "--no-reorder", description = "Conventional order: parameter gradients stored until the end.")
-    boolean noReorder;
-
-    @Option(names = "--no-fuse", description = "Do not fuse conv + depthwise conv.")
-    boolean noFuse;
-
-    @Option(names = "--no-in-place", description = "No op writes its output over its input.")
-    boolean noInPlace;
+    @Mixin
+    MemoryOptions memory;
 
     @Option(names = "--json", description = "Print one JSON object (losses, accuracy, weightsChecksum, ...).")
     boolean json;
@@ -144,12 +122,11 @@ final class TrainCommand implements Runnable {
         Graph forward = Architectures.build(model, resolution, 3, classes, seed);
         int convs = WeightLayers.of(forward).size() - 1;
         SparseScheme s = scheme(convs);
-        TrainConfig config = new TrainConfig(!noQas, rounding(), lr, momentum, seed);
-        TrainingProgram program = TrainingCompiler.compile(forward, s, config,
-                new CompileOptions(!noReorder, !noFuse, !noInPlace));
-        if (budget != null) {
+        TrainConfig config = rule.config(seed);
+        TrainingProgram program = TrainingCompiler.compile(forward, s, config, memory.options());
+        if (memory.budget != null) {
             MemoryReport r = MemoryReport.of(program, MemoryPlan.of(program));
-            Budget.check(r, Budget.parse(budget), "scheme " + s.name() + " on " + forward.name() + " at " + resolution
+            Budget.check(r, memory.budgetBytes(), "scheme " + s.name() + " on " + forward.name() + " at " + resolution
                     + "x" + resolution);
         }
         Value in = forward.inputs().getFirst();
@@ -166,7 +143,7 @@ final class TrainCommand implements Runnable {
         if (!json) {
             out.printf("model %s %dx%dx3, %d classes; scheme %s (%d layers train); %s%n", forward.name(), resolution,
                     resolution, classes, s.name(), program.trained().size(), kernels.description());
-            out.printf("QAS %s, rounding %s, lr %s, momentum %s%n", noQas ? "off" : "on", rounding, lr, momentum);
+            out.printf("QAS %s, rounding %s, lr %s, momentum %s%n", rule.noQas ? "off" : "on", rule.rounding, rule.lr, rule.momentum);
             out.printf(Locale.ROOT, "data %s: %,d train, %,d validation, %,d test; %s; accuracy on %,d %s samples%n",
                     splits.spec().name(), train.size(), splits.validation().size(), splits.test().size(), splits.images(),
                     test.size(), evalOn);
@@ -201,7 +178,7 @@ final class TrainCommand implements Runnable {
         double seconds = (System.nanoTime() - start) / 1e9;
         if (json) {
             out.println(Json.object("model", forward.name(), "resolution", resolution, "scheme", s.name(),
-                    "backend", kernels.name(), "qas", !noQas, "rounding", rounding, "lr", (double) lr,
+                    "backend", kernels.name(), "qas", !rule.noQas, "rounding", rule.rounding, "lr", (double) rule.lr,
                     "steps", steps, "losses", losses.stream().map(Float::doubleValue).toList(),
                     "dataset", splits.spec().name(), "trainSamples", train.size(), "evalSplit", evalOn,
                     "accuracyBefore", before, "accuracy", after, "evalSamples", test.size(),
@@ -243,27 +220,10 @@ final class TrainCommand implements Runnable {
     }
 
     private SparseScheme scheme(int convs) {
-        Path file = Path.of(scheme);
-        if (scheme.endsWith(".json") || Files.isRegularFile(file)) {
-            try {
-                SparseScheme s = SparseScheme.fromJson(Files.readString(file));
-                s.checkFits(convs);
-                return s;
-            } catch (IOException e) {
-                throw new ParameterException(spec.commandLine(), "cannot read scheme file " + file + ": " + e.getMessage());
-            }
+        try {
+            return SparseScheme.resolve(scheme, convs);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--scheme: " + e.getMessage());
         }
-        return SparseScheme.named(scheme, convs);
-    }
-
-    private Rounding rounding() {
-        return switch (rounding) {
-            case "stochastic" -> Rounding.STOCHASTIC;
-            case "nearest" -> Rounding.NEAREST;
-            case "truncate" -> Rounding.TRUNCATE;
-            case "float-master" -> Rounding.FLOAT_MASTER;
-            default -> throw new ParameterException(spec.commandLine(), "--rounding must be stochastic, nearest, "
-                    + "truncate or float-master, got '" + rounding + "'");
-        };
     }
 }

@@ -52,7 +52,7 @@ class TrainCommandTest {
     void badArgumentsAreNamed() {
         Run scheme = run("train", "--model", "mcunet-5fps", "--resolution", "32", "--scheme", "mcunet-1kb",
                 "--dataset", "synthetic:4", "--steps", "1");
-        assertEquals(1, scheme.code());
+        assertEquals(2, scheme.code());
         assertTrue(scheme.err().contains("unknown scheme 'mcunet-1kb'"), scheme.err());
         Run data = run("train", "--model", "mcunet-5fps", "--dataset", "cifar10", "--steps", "1");
         assertEquals(2, data.code());

@@ -49,13 +49,10 @@ public record Method(String name, boolean fp32, boolean qas, String scheme, Roun
     }
 
     static Rounding rounding(String s, String method) {
-        return switch (s.toLowerCase(Locale.ROOT)) {
-            case "stochastic" -> Rounding.STOCHASTIC;
-            case "nearest" -> Rounding.NEAREST;
-            case "truncate" -> Rounding.TRUNCATE;
-            case "float-master" -> Rounding.FLOAT_MASTER;
-            default -> throw new IllegalArgumentException("method '" + method + "': rounding must be stochastic,"
-                    + " nearest, truncate or float-master, got '" + s + "'");
-        };
+        try {
+            return Rounding.parse(s.toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("method '" + method + "': " + e.getMessage(), e);
+        }
     }
 }

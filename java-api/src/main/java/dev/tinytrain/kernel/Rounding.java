@@ -12,5 +12,21 @@ public enum Rounding {
     /** Toward zero (the original engine's {@code int8 -= float}). */
     TRUNCATE,
     /** A float master copy takes the step; the integer is its nearest value. Needs {@link SgdState#master()}. */
-    FLOAT_MASTER
+    FLOAT_MASTER;
+
+    /** The rule's command-line name: {@code stochastic}, {@code nearest}, {@code truncate}, {@code float-master}. */
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /** A rule by its {@link #label()}. */
+    public static Rounding parse(String label) {
+        for (Rounding r : values()) {
+            if (r.label().equals(label)) {
+                return r;
+            }
+        }
+        throw new IllegalArgumentException("rounding must be stochastic, nearest, truncate or float-master, got '"
+                + label + "'");
+    }
 }
