@@ -104,6 +104,7 @@ final class PlanCommand implements Callable<Integer> {
                     "reorder", options.reorder(), "fuse", options.fuse(), "inPlace", options.inPlace(),
                     "arenaBytes", r.arenaBytes(), "lowerBoundBytes", r.lowerBoundBytes(),
                     "trainableSramBytes", r.trainableSramBytes(), "totalSramBytes", r.totalSramBytes(),
+                    "trainedTensorsBytes", r.trainedTensorsBytes(),
                     "flashBytes", r.flashBytes(), "peakBreakdown", breakdown, "peakOp", r.peakPosition(),
                     "peakBuffers", top, "strategy", r.strategy(),
                     "budgetBytes", budgetBytes < 0 ? null : budgetBytes,
@@ -113,7 +114,9 @@ final class PlanCommand implements Callable<Integer> {
                     classes, s.name(), switches(options));
             out.printf(Locale.ROOT, "  arena            %,10d B  (%s; live-set lower bound %,d B)%n", r.arenaBytes(),
                     r.strategy(), r.lowerBoundBytes());
-            out.printf(Locale.ROOT, "  trained params   %,10d B  in SRAM%n", r.trainableSramBytes());
+            out.printf(Locale.ROOT, "  trained params   %,10d B  in SRAM (the trained slices; %,d B with partial"
+                    + " layers whole, as generated C keeps them today)%n", r.trainableSramBytes(),
+                    r.trainedTensorsBytes());
             out.printf(Locale.ROOT, "  total SRAM       %,10d B%n", r.totalSramBytes());
             out.printf(Locale.ROOT, "  frozen params    %,10d B  in flash%n", r.flashBytes());
             out.printf(Locale.ROOT, "  arena at its peak (op %d, %s): %s%n", r.peakPosition(), r.peakOp(), breakdown);

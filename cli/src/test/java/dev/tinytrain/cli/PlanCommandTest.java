@@ -26,6 +26,7 @@ class PlanCommandTest {
         assertTrue(arena >= bound && bound > 0, r.toString());
         assertEquals(arena + trainable, ((Number) r.get("totalSramBytes")).longValue());
         assertTrue(((Number) r.get("flashBytes")).longValue() > trainable, r.toString());
+        assertTrue(((Number) r.get("trainedTensorsBytes")).longValue() > trainable, "49kb trains partial layers");
         @SuppressWarnings("unchecked")
         Map<String, Object> peak = (Map<String, Object>) r.get("peakBreakdown");
         long sum = peak.values().stream().mapToLong(v -> ((Number) v).longValue()).sum();

@@ -27,10 +27,16 @@ import java.util.Map;
  * @param trained    the trained parameters in SRAM (with their optimizer state), largest first
  * @param backwardPeakBytes the most bytes live at once from the loss on (the training part of the
  *                   schedule, which reordering changes; the forward pass may peak higher)
+ * @param trainedTensorsBytes the trained parameters with every partially trained weight tensor
+ *                   counted whole (its frozen channels too), plus optimizer state: what generated
+ *                   firmware keeps in SRAM today, since the update kernels change a tensor in place;
+ *                   {@code trainableSramBytes} counts only the trained slices (the paper's split of a
+ *                   partial layer into an SRAM slice and a flash remainder)
  */
 public record MemoryReport(long arenaBytes, long lowerBoundBytes, String strategy, long trainableSramBytes,
                            long flashBytes, Map<Role, Long> peakBreakdown, int peakPosition, String peakOp,
-                           List<Item> peakItems, List<Item> trained, long backwardPeakBytes) {
+                           List<Item> peakItems, List<Item> trained, long backwardPeakBytes,
+                           long trainedTensorsBytes) {
 
     /** One contributor: a buffer or a trained parameter. */
     public record Item(String name, Role role, long bytes) {
@@ -58,6 +64,7 @@ public record MemoryReport(long arenaBytes, long lowerBoundBytes, String strateg
                 + (program.config().rounding() == Rounding.FLOAT_MASTER ? 4 : 0);
         List<Item> trained = new ArrayList<>();
         long trainedConstBytes = 0;
+        long wholeExtra = 0;
         for (Op op : g.ops()) {
             long weights = switch (op) {
                 case TrainOp.WeightUpdate w -> slice(w.weight(), w.depthwise(), w.channels().length);
@@ -72,6 +79,7 @@ public record MemoryReport(long arenaBytes, long lowerBoundBytes, String strateg
             if (weights > 0) {
                 Value w = op.inputs().stream().filter(v -> v.role() == Role.WEIGHT).findFirst().orElseThrow();
                 trained.add(new Item(w.name(), Role.WEIGHT, weights * (1 + state)));
+                wholeExtra += w.byteSize() - weights;
             }
             if (biases > 0) {
                 Value b = op.inputs().stream().filter(v -> v.role() == Role.BIAS).findFirst().orElseThrow();
@@ -131,6 +139,7 @@ public record MemoryReport(long arenaBytes, long lowerBoundBytes, String strateg
         items.sort(Comparator.comparingLong(Item::bytes).reversed());
         String peakOp = g.ops().isEmpty() ? "" : g.ops().get(peak).mnemonic();
         return new MemoryReport(plan.arenaBytes(), plan.lowerBoundBytes(), plan.strategy(), trainable,
-                constants - trainedConstBytes, breakdown, peak, peakOp, items, trained, backward);
+                constants - trainedConstBytes, breakdown, peak, peakOp, items, trained, backward,
+                trainable + wholeExtra);
     }
 }
