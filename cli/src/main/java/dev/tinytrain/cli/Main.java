@@ -16,6 +16,7 @@ import java.util.Properties;
                 "program and run it on the host (C kernels via Panama) or on Cortex-M.",
                 ""},
         subcommands = {KernelsCommand.class, TrainCommand.class, PlanCommand.class, MemoryTableCommand.class,
+                PretrainCommand.class, QuantizeCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'tinytrain help COMMAND' for a command's options.",
                 "Documentation: README.md in the repository."})
