@@ -273,8 +273,8 @@ public final class TensorFile {
             offset += len;
         }
         if (offset != bytes.length) {
-            throw new CheckpointException(file + ": the tensors end at byte offset " + offset + " but the data runs to "
-                    + bytes.length);
+            throw new CheckpointException(file + ": the header's tensors cover " + (offset - dataStart)
+                    + " data bytes, the data section has " + dataBytes + " (a shape in the header is wrong)");
         }
         Map<String, Object> rest = new LinkedHashMap<>(header);
         rest.keySet().removeAll(List.of("tensors", "dataBytes", "dataCrc32"));
