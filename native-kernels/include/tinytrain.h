@@ -7,5 +7,6 @@
 #include "tt_types.h"
 #include "tt_kernels.h"
 #include "tt_backward.h"
+#include "tt_fp32.h"
 
 #endif /* TINYTRAIN_H */

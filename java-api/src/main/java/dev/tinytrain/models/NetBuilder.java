@@ -454,7 +454,7 @@ public final class NetBuilder {
     }
 
     /** Asymmetric int8 quantization covering [lo, hi] and 0. */
-    static Quantization rangeQuant(double lo, double hi) {
+    public static Quantization rangeQuant(double lo, double hi) {
         lo = Math.min(lo, 0);
         hi = Math.max(hi, 0);
         double span = Math.max(hi - lo, 1e-6);

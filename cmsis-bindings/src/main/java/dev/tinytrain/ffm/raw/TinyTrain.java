@@ -2764,5 +2764,464 @@ public class TinyTrain extends TinyTrain$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class tt_conv2d_f32_get_buffer_size {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_conv2d_f32_get_buffer_size");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t tt_conv2d_f32_get_buffer_size(const tt_dims *filter_dims)
+     * }
+     */
+    public static FunctionDescriptor tt_conv2d_f32_get_buffer_size$descriptor() {
+        return tt_conv2d_f32_get_buffer_size.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t tt_conv2d_f32_get_buffer_size(const tt_dims *filter_dims)
+     * }
+     */
+    public static MethodHandle tt_conv2d_f32_get_buffer_size$handle() {
+        return tt_conv2d_f32_get_buffer_size.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t tt_conv2d_f32_get_buffer_size(const tt_dims *filter_dims)
+     * }
+     */
+    public static MemorySegment tt_conv2d_f32_get_buffer_size$address() {
+        return tt_conv2d_f32_get_buffer_size.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t tt_conv2d_f32_get_buffer_size(const tt_dims *filter_dims)
+     * }
+     */
+    public static int tt_conv2d_f32_get_buffer_size(MemorySegment filter_dims) {
+        var mh$ = tt_conv2d_f32_get_buffer_size.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_conv2d_f32_get_buffer_size", filter_dims);
+            }
+            return (int)mh$.invokeExact(filter_dims);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_conv2d_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_conv2d_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32(const tt_context *ctx, const tt_window_params *window, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, const float *filter, const float *bias, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_conv2d_f32$descriptor() {
+        return tt_conv2d_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32(const tt_context *ctx, const tt_window_params *window, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, const float *filter, const float *bias, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_conv2d_f32$handle() {
+        return tt_conv2d_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32(const tt_context *ctx, const tt_window_params *window, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, const float *filter, const float *bias, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_conv2d_f32$address() {
+        return tt_conv2d_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32(const tt_context *ctx, const tt_window_params *window, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, const float *filter, const float *bias, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static int tt_conv2d_f32(MemorySegment ctx, MemorySegment window, MemorySegment input_dims, MemorySegment input, MemorySegment filter_dims, MemorySegment filter, MemorySegment bias, MemorySegment output_dims, MemorySegment output) {
+        var mh$ = tt_conv2d_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_conv2d_f32", ctx, window, input_dims, input, filter_dims, filter, bias, output_dims, output);
+            }
+            return (int)mh$.invokeExact(ctx, window, input_dims, input, filter_dims, filter, bias, output_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_conv2d_f32_grad_input {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_conv2d_f32_grad_input");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32_grad_input(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const float *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_conv2d_f32_grad_input$descriptor() {
+        return tt_conv2d_f32_grad_input.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32_grad_input(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const float *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_conv2d_f32_grad_input$handle() {
+        return tt_conv2d_f32_grad_input.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32_grad_input(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const float *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_conv2d_f32_grad_input$address() {
+        return tt_conv2d_f32_grad_input.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32_grad_input(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const float *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static int tt_conv2d_f32_grad_input(MemorySegment window, MemorySegment grad_dims, MemorySegment grad, MemorySegment filter_dims, MemorySegment filter, MemorySegment output_dims, MemorySegment output) {
+        var mh$ = tt_conv2d_f32_grad_input.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_conv2d_f32_grad_input", window, grad_dims, grad, filter_dims, filter, output_dims, output);
+            }
+            return (int)mh$.invokeExact(window, grad_dims, grad, filter_dims, filter, output_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_conv2d_f32_grad_weight {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_conv2d_f32_grad_weight");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32_grad_weight(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_conv2d_f32_grad_weight$descriptor() {
+        return tt_conv2d_f32_grad_weight.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32_grad_weight(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_conv2d_f32_grad_weight$handle() {
+        return tt_conv2d_f32_grad_weight.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32_grad_weight(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_conv2d_f32_grad_weight$address() {
+        return tt_conv2d_f32_grad_weight.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_conv2d_f32_grad_weight(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static int tt_conv2d_f32_grad_weight(MemorySegment window, MemorySegment grad_dims, MemorySegment grad, MemorySegment input_dims, MemorySegment input, MemorySegment filter_dims, MemorySegment output) {
+        var mh$ = tt_conv2d_f32_grad_weight.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_conv2d_f32_grad_weight", window, grad_dims, grad, input_dims, input, filter_dims, output);
+            }
+            return (int)mh$.invokeExact(window, grad_dims, grad, input_dims, input, filter_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_depthwise_conv2d_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_depthwise_conv2d_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32(const tt_window_params *window, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, const float *filter, const float *bias, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_depthwise_conv2d_f32$descriptor() {
+        return tt_depthwise_conv2d_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32(const tt_window_params *window, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, const float *filter, const float *bias, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_depthwise_conv2d_f32$handle() {
+        return tt_depthwise_conv2d_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32(const tt_window_params *window, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, const float *filter, const float *bias, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_depthwise_conv2d_f32$address() {
+        return tt_depthwise_conv2d_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32(const tt_window_params *window, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, const float *filter, const float *bias, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static int tt_depthwise_conv2d_f32(MemorySegment window, MemorySegment input_dims, MemorySegment input, MemorySegment filter_dims, MemorySegment filter, MemorySegment bias, MemorySegment output_dims, MemorySegment output) {
+        var mh$ = tt_depthwise_conv2d_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_depthwise_conv2d_f32", window, input_dims, input, filter_dims, filter, bias, output_dims, output);
+            }
+            return (int)mh$.invokeExact(window, input_dims, input, filter_dims, filter, bias, output_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_depthwise_conv2d_f32_grad_input {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_depthwise_conv2d_f32_grad_input");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32_grad_input(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const float *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_depthwise_conv2d_f32_grad_input$descriptor() {
+        return tt_depthwise_conv2d_f32_grad_input.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32_grad_input(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const float *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_depthwise_conv2d_f32_grad_input$handle() {
+        return tt_depthwise_conv2d_f32_grad_input.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32_grad_input(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const float *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_depthwise_conv2d_f32_grad_input$address() {
+        return tt_depthwise_conv2d_f32_grad_input.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32_grad_input(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *filter_dims, const float *filter, const tt_dims *output_dims, float *output)
+     * }
+     */
+    public static int tt_depthwise_conv2d_f32_grad_input(MemorySegment window, MemorySegment grad_dims, MemorySegment grad, MemorySegment filter_dims, MemorySegment filter, MemorySegment output_dims, MemorySegment output) {
+        var mh$ = tt_depthwise_conv2d_f32_grad_input.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_depthwise_conv2d_f32_grad_input", window, grad_dims, grad, filter_dims, filter, output_dims, output);
+            }
+            return (int)mh$.invokeExact(window, grad_dims, grad, filter_dims, filter, output_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tt_depthwise_conv2d_f32_grad_weight {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            TinyTrain.C_INT,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER,
+            TinyTrain.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("tt_depthwise_conv2d_f32_grad_weight");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32_grad_weight(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static FunctionDescriptor tt_depthwise_conv2d_f32_grad_weight$descriptor() {
+        return tt_depthwise_conv2d_f32_grad_weight.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32_grad_weight(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static MethodHandle tt_depthwise_conv2d_f32_grad_weight$handle() {
+        return tt_depthwise_conv2d_f32_grad_weight.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32_grad_weight(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static MemorySegment tt_depthwise_conv2d_f32_grad_weight$address() {
+        return tt_depthwise_conv2d_f32_grad_weight.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * tt_status tt_depthwise_conv2d_f32_grad_weight(const tt_window_params *window, const tt_dims *grad_dims, const float *grad, const tt_dims *input_dims, const float *input, const tt_dims *filter_dims, float *output)
+     * }
+     */
+    public static int tt_depthwise_conv2d_f32_grad_weight(MemorySegment window, MemorySegment grad_dims, MemorySegment grad, MemorySegment input_dims, MemorySegment input, MemorySegment filter_dims, MemorySegment output) {
+        var mh$ = tt_depthwise_conv2d_f32_grad_weight.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tt_depthwise_conv2d_f32_grad_weight", window, grad_dims, grad, input_dims, input, filter_dims, output);
+            }
+            return (int)mh$.invokeExact(window, grad_dims, grad, input_dims, input, filter_dims, output);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 }
 
