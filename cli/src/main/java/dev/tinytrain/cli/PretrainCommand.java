@@ -47,7 +47,7 @@ final class PretrainCommand implements Runnable {
     int channels;
 
     @Option(names = "--dataset", required = true, paramLabel = "DATA",
-            description = "Training data: synthetic:<classes>.")
+            description = "Training data: fashion-mnist, mnist, tuxpaint[:categories] or synthetic:<classes>.")
     String dataset;
 
     @Option(names = "--epochs", defaultValue = "10", paramLabel = "N", description = "Epochs. Default: ${DEFAULT-VALUE}.")
@@ -116,7 +116,7 @@ final class PretrainCommand implements Runnable {
         FloatData data;
         try {
             data = FloatData.open(dataset, resolution, channels, seed, trainSize, eval);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | dev.tinytrain.data.DatasetException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         int k = classes == null ? data.classes() : classes;

@@ -46,7 +46,7 @@ final class QuantizeCommand implements Runnable {
 
     @Option(names = "--calibration", required = true, paramLabel = "DATA",
             description = "Dataset whose training images calibrate the ranges and whose test images measure "
-                    + "accuracy: synthetic:<classes>.")
+                    + "accuracy: fashion-mnist, mnist, tuxpaint[:categories] or synthetic:<classes>.")
     String calibration;
 
     @Option(names = "--samples", defaultValue = "1000", paramLabel = "N",
@@ -85,11 +85,6 @@ final class QuantizeCommand implements Runnable {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (out.getFileName().toString().endsWith(".tflite")) {
-            // the .tflite exporter plugs in here (dev.tinytrain.tflite.TfliteExporter.export(graph))
-            throw new ParameterException(spec.commandLine(), "this build cannot write .tflite; give --out another "
-                    + "name to write tinytrain's int8 model format");
-        }
         PrintWriter o = spec.commandLine().getOut();
         long start = System.nanoTime();
         FloatCheckpoint.Loaded loaded = FloatCheckpoint.read(in);
@@ -99,7 +94,7 @@ final class QuantizeCommand implements Runnable {
         FloatData data;
         try {
             data = FloatData.open(calibration, net.resolution(), net.inChannels(), dataSeed, Math.max(samples, 1), eval);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | dev.tinytrain.data.DatasetException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         if (data.classes() > net.classes()) {
@@ -123,7 +118,16 @@ final class QuantizeCommand implements Runnable {
         meta.put("floatAccuracy", floatAcc);
         meta.put("int8Accuracy", int8Acc);
         try {
-            Int8ModelFile.write(out, model, meta);
+            if (out.getFileName().toString().endsWith(".tflite")) {
+                Path parent = out.toAbsolutePath().getParent();
+                if (parent != null) {
+                    java.nio.file.Files.createDirectories(parent);
+                }
+                java.nio.file.Files.write(out, dev.tinytrain.tflite.TfliteExporter.export(graph,
+                        "tinytrain quantize: " + net.architecture() + " from " + in.getFileName()));
+            } else {
+                Int8ModelFile.write(out, model, meta);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
         }
