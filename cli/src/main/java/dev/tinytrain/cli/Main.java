@@ -15,10 +15,10 @@ import java.util.Properties;
                 "Train int8 CNNs under 256 KB: compile a quantized model into a sparse, in-place training",
                 "program and run it on the host (C kernels via Panama) or on Cortex-M.",
                 ""},
-        subcommands = {KernelsCommand.class, TrainCommand.class, PlanCommand.class, MemoryTableCommand.class,
-                ExportCommand.class, InspectCommand.class, PredictCommand.class, DatasetCommand.class,
-                PretrainCommand.class, QuantizeCommand.class, ExperimentCommand.class, CodegenCommand.class,
-                CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, KernelsCommand.class, TrainCommand.class, PlanCommand.class,
+                MemoryTableCommand.class, ExportCommand.class, InspectCommand.class, PredictCommand.class,
+                DatasetCommand.class, PretrainCommand.class, QuantizeCommand.class, ExperimentCommand.class,
+                CodegenCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'tinytrain help COMMAND' for a command's options.",
                 "Documentation: README.md in the repository."})
 public final class Main implements Runnable {

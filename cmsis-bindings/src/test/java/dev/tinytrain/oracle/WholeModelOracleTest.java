@@ -107,6 +107,29 @@ class WholeModelOracleTest {
         assertTrue(r.maxEndToEnd() <= PAPER_BOUND, r + ": end to end over the bound " + PAPER_BOUND);
     }
 
+    /** The pre-trained models the repository ships (models/*.tflite at the repository root). */
+    static List<java.nio.file.Path> shippedModels() throws IOException {
+        for (java.nio.file.Path p = java.nio.file.Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            java.nio.file.Path m = p.resolve("models");
+            if (Files.isRegularFile(m.resolve("README.md")) && Files.isRegularFile(p.resolve("pom.xml"))) {
+                try (var files = Files.list(m)) {
+                    return files.filter(f -> f.toString().endsWith(".tflite")).sorted().toList();
+                }
+            }
+        }
+        throw new IllegalStateException("no models/ folder above " + java.nio.file.Path.of("").toAbsolutePath());
+    }
+
+    @ParameterizedTest
+    @MethodSource("shippedModels")
+    void shippedModel(java.nio.file.Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        ImportedModel m = TfliteImporter.read(bytes, file.getFileName().toString());
+        Result r = compare(file.getFileName() + " (shipped, pre-trained)", bytes, m, INPUTS,
+                SEED ^ file.getFileName().hashCode());
+        assertTrue(r.maxEndToEnd() <= PAPER_BOUND, r + ": end to end over the bound " + PAPER_BOUND);
+    }
+
     @Test
     void randomSmallGraphs() {
         Result total = new Result("40 random graphs");
