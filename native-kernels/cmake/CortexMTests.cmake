@@ -1,0 +1,25 @@
+# The C unit tests as Cortex-M firmware, run under qemu-system-arm with semihosting (included by
+# CMakeLists.txt for the Cortex-M toolchain files). Each test is named cortex-<core>/<test> in ctest.
+# Tests see TT_TEST_EMULATED=1 and may shorten their sweeps (emulation runs ~50x slower than the host).
+
+if(NOT TT_QEMU_SYSTEM_ARM)
+    message(WARNING "qemu-system-arm not found: the Cortex-${TT_CORTEX_M} tests are built but not run "
+                    "(apt-get install qemu-system-arm)")
+endif()
+
+# Under emulation a test runs seconds; a hang (e.g. a lockup after a stack overflow) ends here.
+set(TT_CORTEX_M_TEST_TIMEOUT 300 CACHE STRING "Seconds before ctest stops an emulated test")
+
+function(tt__cortex_m_test name)
+    target_compile_definitions(${name} PRIVATE TT_TEST_EMULATED=1)
+    # int32_t is long int on arm-none-eabi, int on the host: the tests print int32_t with %d, which the
+    # host build checks (-Wformat) and which passes identically on Arm (both 32-bit words).
+    target_compile_options(${name} PRIVATE -Wno-format)
+    # Tests allocate their cases on the heap: link with the QEMU board's 4 MB so the test size is free;
+    # the 256 KB budget is checked by tt_budget_* and by real firmware.
+    tt_board_firmware(${name} RAM_BUDGET 0x400000 FLASH_BUDGET 0x400000 STACK_SIZE 0x8000)
+    if(TT_QEMU_SYSTEM_ARM)
+        add_test(NAME cortex-${TT_CORTEX_M}/${name} COMMAND ${name})
+        set_tests_properties(cortex-${TT_CORTEX_M}/${name} PROPERTIES TIMEOUT ${TT_CORTEX_M_TEST_TIMEOUT})
+    endif()
+endfunction()
