@@ -23,3 +23,30 @@ function(tt__cortex_m_test name)
         set_tests_properties(cortex-${TT_CORTEX_M}/${name} PROPERTIES TIMEOUT ${TT_CORTEX_M_TEST_TIMEOUT})
     endif()
 endfunction()
+
+# xcheck: the same kernel calls on the host (built here with the host's C compiler and the library's
+# own flags) and on the device; the ctest compares their hashes.
+find_program(TT_HOST_CC NAMES cc gcc clang)
+function(tt__cortex_m_xcheck)
+    if(NOT TT_HOST_CC OR NOT TT_QEMU_SYSTEM_ARM)
+        message(WARNING "no host C compiler or no qemu-system-arm: the host-vs-Cortex-${TT_CORTEX_M} xcheck is skipped")
+        return()
+    endif()
+    file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/src/*.c")
+    set(host_xcheck "${CMAKE_CURRENT_BINARY_DIR}/xcheck-host")
+    add_custom_command(OUTPUT "${host_xcheck}"
+        COMMAND "${TT_HOST_CC}" -std=c99 -O2 -ffp-contract=off -Wall -Wextra -fvisibility=hidden
+                "-I${PROJECT_SOURCE_DIR}/include" ${sources} "${PROJECT_SOURCE_DIR}/tests/xcheck.c"
+                -lm -o "${host_xcheck}"
+        DEPENDS ${sources} "${PROJECT_SOURCE_DIR}/tests/xcheck.c" "${PROJECT_SOURCE_DIR}/tests/tt_test.h"
+                "${PROJECT_SOURCE_DIR}/tests/tt_train_test.h"
+        COMMENT "Building the host xcheck with ${TT_HOST_CC}"
+        VERBATIM)
+    add_custom_target(xcheck_host ALL DEPENDS "${host_xcheck}")
+    tt_board_qemu_command(${TT_BOARD_DEFAULT} emulator)
+    string(REPLACE ";" "|" emulator_arg "${emulator}")
+    add_test(NAME cortex-${TT_CORTEX_M}/xcheck-vs-host
+             COMMAND "${CMAKE_COMMAND}" -DHOST=${host_xcheck} -DFIRMWARE=$<TARGET_FILE:xcheck>
+                     "-DEMULATOR=${emulator_arg}" -P "${PROJECT_SOURCE_DIR}/cmake/XcheckCompare.cmake")
+    set_tests_properties(cortex-${TT_CORTEX_M}/xcheck-vs-host PROPERTIES TIMEOUT ${TT_CORTEX_M_TEST_TIMEOUT})
+endfunction()

@@ -28,6 +28,8 @@ set(CMAKE_NM "${TT_ARM_BIN}/arm-none-eabi-nm" CACHE FILEPATH "nm")
 set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
 
 set(TT_CORTEX_M "${TT_CORTEX_M}" CACHE STRING "Cortex-M core of this build (m3, m4, m7)")
+# CMAKE_C_FLAGS_INIT only seeds CMAKE_C_FLAGS: a -DCMAKE_C_FLAGS=... on the command line replaces it,
+# so native-kernels/CMakeLists.txt adds TT_CORTEX_M_FLAGS again when they went missing.
 set(CMAKE_C_FLAGS_INIT "${TT_CORTEX_M_FLAGS} -mthumb -ffunction-sections -fdata-sections")
 set(CMAKE_ASM_FLAGS_INIT "${TT_CORTEX_M_FLAGS} -mthumb")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "${TT_CORTEX_M_FLAGS} -mthumb -Wl,--gc-sections")
