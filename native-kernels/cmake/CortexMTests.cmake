@@ -50,3 +50,30 @@ function(tt__cortex_m_xcheck)
                      "-DEMULATOR=${emulator_arg}" -P "${PROJECT_SOURCE_DIR}/cmake/XcheckCompare.cmake")
     set_tests_properties(cortex-${TT_CORTEX_M}/xcheck-vs-host PROPERTIES TIMEOUT ${TT_CORTEX_M_TEST_TIMEOUT})
 endfunction()
+
+# The ttcount QEMU plugin (a host shared object, built with the host compiler) and its check: a firmware
+# whose regions execute a number of instructions known by construction.
+function(tt__cortex_m_ttcount)
+    if(NOT TT_HOST_CC OR NOT TT_QEMU_SYSTEM_ARM)
+        message(WARNING "no host C compiler or no qemu-system-arm: the ttcount plugin is not built")
+        return()
+    endif()
+    set(plugin "${CMAKE_CURRENT_BINARY_DIR}/ttcount.so")
+    set(source "${PROJECT_SOURCE_DIR}/qemu-plugin/ttcount.c")
+    add_custom_command(OUTPUT "${plugin}"
+        COMMAND "${TT_HOST_CC}" -std=c11 -O2 -Wall -Wextra -shared -fPIC -fvisibility=hidden
+                -o "${plugin}" "${source}"
+        DEPENDS "${source}" "${PROJECT_SOURCE_DIR}/qemu-plugin/tt_qemu_plugin_api.h"
+        COMMENT "Building the ttcount QEMU plugin with ${TT_HOST_CC}"
+        VERBATIM)
+    add_custom_target(ttcount_plugin ALL DEPENDS "${plugin}")
+    add_executable(ttcount_check tests/ttcount_check.c)
+    target_compile_options(ttcount_check PRIVATE ${TT_C_OPTIONS})
+    tt_board_firmware(ttcount_check)
+    tt_board_qemu_command(${TT_BOARD_DEFAULT} emulator)
+    string(REPLACE ";" "|" emulator_arg "${emulator}")
+    add_test(NAME cortex-${TT_CORTEX_M}/ttcount-plugin
+             COMMAND "${CMAKE_COMMAND}" -DPLUGIN=${plugin} -DFIRMWARE=$<TARGET_FILE:ttcount_check>
+                     "-DEMULATOR=${emulator_arg}" -P "${PROJECT_SOURCE_DIR}/cmake/TtcountCheck.cmake")
+    set_tests_properties(cortex-${TT_CORTEX_M}/ttcount-plugin PROPERTIES TIMEOUT ${TT_CORTEX_M_TEST_TIMEOUT})
+endfunction()
