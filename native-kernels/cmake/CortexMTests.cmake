@@ -77,3 +77,31 @@ function(tt__cortex_m_ttcount)
                      "-DEMULATOR=${emulator_arg}" -P "${PROJECT_SOURCE_DIR}/cmake/TtcountCheck.cmake")
     set_tests_properties(cortex-${TT_CORTEX_M}/ttcount-plugin PROPERTIES TIMEOUT ${TT_CORTEX_M_TEST_TIMEOUT})
 endfunction()
+
+# Board support checks: startup, exit codes, fault and stack overflow reports, painting (board_check), and
+# a firmware that does not fit the SRAM budget must fail to link with the budget message.
+function(tt__cortex_m_board_checks)
+    if(NOT TT_QEMU_SYSTEM_ARM)
+        return()
+    endif()
+    add_executable(board_check tests/board_check.c)
+    target_compile_options(board_check PRIVATE ${TT_C_OPTIONS} -Wno-format)
+    tt_board_firmware(board_check)
+    tt_board_qemu_command(${TT_BOARD_DEFAULT} emulator)
+    string(REPLACE ";" "|" emulator_arg "${emulator}")
+    add_test(NAME cortex-${TT_CORTEX_M}/board-support
+             COMMAND "${CMAKE_COMMAND}" -DFIRMWARE=$<TARGET_FILE:board_check> "-DEMULATOR=${emulator_arg}"
+                     -P "${PROJECT_SOURCE_DIR}/cmake/BoardCheck.cmake")
+    set_tests_properties(cortex-${TT_CORTEX_M}/board-support PROPERTIES TIMEOUT ${TT_CORTEX_M_TEST_TIMEOUT})
+
+    file(WRITE "${CMAKE_CURRENT_BINARY_DIR}/budget_overflow.c"
+         "/* 300 KB of static data: more than the 256 KB SRAM budget. */\n"
+         "static volatile unsigned char big[300 * 1024];\n"
+         "int main(void) { big[0] = 1; return big[0]; }\n")
+    add_executable(budget_overflow EXCLUDE_FROM_ALL "${CMAKE_CURRENT_BINARY_DIR}/budget_overflow.c")
+    tt_board_firmware(budget_overflow)
+    add_test(NAME cortex-${TT_CORTEX_M}/link-fails-over-budget
+             COMMAND "${CMAKE_COMMAND}" --build "${CMAKE_BINARY_DIR}" --target budget_overflow)
+    set_tests_properties(cortex-${TT_CORTEX_M}/link-fails-over-budget PROPERTIES
+        PASS_REGULAR_EXPRESSION "exceed the SRAM budget TT_RAM_BUDGET")
+endfunction()

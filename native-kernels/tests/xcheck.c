@@ -378,7 +378,9 @@ static uint64_t grad_update(const int32_t *s)
     int32_t channels[64], nch = rnd_channels(s[2], channels), rounding, i;
     int8_t *x = s8s((size_t)in.h * in.w * in.c), *f = s8s(nf), *saved;
     float *g = new_floats((size_t)out.h * out.w * out.c, 2.0f), *qas = new_floats((size_t)out.c, 40.0f);
-    const size_t nstate = (size_t)fd.n * fd.h * fd.w * nch;
+    /* the weight update's state is [out][kh][kw][nch]; the bias update then uses the first out.c entries */
+    const size_t nstate = (size_t)fd.n * fd.h * fd.w * nch > (size_t)out.c ? (size_t)fd.n * fd.h * fd.w * nch
+                                                                           : (size_t)out.c;
     float *velocity = calloc(nstate, sizeof(float)), *master = malloc(sizeof(float) * nstate);
     int32_t *bias = malloc(sizeof(int32_t) * (size_t)out.c);
     const tt_dims sd = dims(1, in.h, in.w, nch);

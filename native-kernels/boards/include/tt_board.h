@@ -8,10 +8,12 @@
  * exit) flushes stdio and ends the run with that status: under QEMU with
  * -semihosting-config enable=on,target=native the status is QEMU's exit code.
  *
- * Memory layout (RAM, from its origin up): stack (TT_STACK_SIZE), .data, .bss, then the heap up to
- * the SRAM budget TT_RAM_BUDGET. A stack overflow runs below the RAM origin and faults instead of
- * corrupting data. Semihosting needs QEMU or an attached debugger; on a bare board override the weak
- * tt_board_console_write (e.g. with a UART) and tt_board_exit.
+ * Memory layout (RAM, from its origin up): main's stack (TT_STACK_SIZE, the process stack), the
+ * exception stack (TT_HANDLER_STACK_SIZE), .data, .bss, then the heap up to the SRAM budget
+ * TT_RAM_BUDGET. The bottom 32 bytes of main's stack are an MPU guard region (region 0, no access; the
+ * rest of the memory map keeps its default attributes): a stack overflow faults there instead of
+ * corrupting memory, and the fault handler, on its own stack, reports it. Semihosting needs QEMU or an attached debugger; on a
+ * bare board override the weak tt_board_console_write (e.g. with a UART) and tt_board_exit.
  */
 #ifndef TT_BOARD_H
 #define TT_BOARD_H
@@ -35,7 +37,7 @@ void tt_board_debug_puts(const char *s);
 /** Ends the run with this status (semihosting SYS_EXIT_EXTENDED). Weak. Does not flush stdio: use exit(). */
 void tt_board_exit(int status) __attribute__((noreturn));
 
-/** Bytes of the stack region (TT_STACK_SIZE). */
+/** Usable bytes of main's stack (TT_STACK_SIZE less the 32-byte MPU guard at its bottom). */
 uint32_t tt_board_stack_size(void);
 
 /** Most stack bytes in use at any time since reset (paint-and-scan: the deepest word not still painted). */

@@ -11,7 +11,9 @@
 
 /* Defined by boards/ld/tt_sections.ld; only their addresses are meaningful. */
 extern uint32_t __tt_stack_bottom[];
+extern uint32_t __tt_stack_limit[];      /* __tt_stack_bottom + the 32-byte MPU guard */
 extern uint32_t __tt_stack_top[];
+extern uint32_t __tt_handler_stack_top[];
 extern uint32_t __tt_data_load[];
 extern uint32_t __tt_data_start[];
 extern uint32_t __tt_data_end[];

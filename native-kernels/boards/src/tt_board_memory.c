@@ -6,12 +6,12 @@ char *tt__board_heap_top;
 
 uint32_t tt_board_stack_size(void)
 {
-    return (uint32_t)((uintptr_t)__tt_stack_top - (uintptr_t)__tt_stack_bottom);
+    return (uint32_t)((uintptr_t)__tt_stack_top - (uintptr_t)__tt_stack_limit);
 }
 
 uint32_t tt_board_stack_peak(void)
 {
-    const uint32_t *p = __tt_stack_bottom;
+    const uint32_t *p = __tt_stack_limit;
     /* the stack grows down from __tt_stack_top: the lowest overwritten word marks the peak */
     while (p < __tt_stack_top && *p == TT_BOARD_STACK_PAINT) {
         ++p;

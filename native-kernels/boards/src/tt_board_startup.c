@@ -51,7 +51,7 @@ static int tt__board_args(void)
     return argc;
 }
 
-/** C part of the reset: runs with the FPU enabled, on the initial stack at __tt_stack_top. */
+/** C part of the reset: runs with the FPU enabled, on the process stack from __tt_stack_top. */
 __attribute__((noreturn, used)) void tt__board_start(void)
 {
     uint32_t *src, *dst, *sp;
@@ -64,9 +64,9 @@ __attribute__((noreturn, used)) void tt__board_start(void)
     for (dst = __tt_bss_start; dst < __tt_bss_end;) {
         *dst++ = 0;
     }
-    /* paint the stack below this frame (64 bytes of headroom for the frame itself) */
+    /* paint the stack between the guard and this frame (64 bytes of headroom for the frame itself) */
     __asm__ volatile("mov %0, sp" : "=r"(sp));
-    for (dst = __tt_stack_bottom; dst < sp - 16;) {
+    for (dst = __tt_stack_limit; dst < sp - 16;) {
         *dst++ = TT_BOARD_STACK_PAINT;
     }
     for (fn = __preinit_array_start; fn < __preinit_array_end; ++fn) {
@@ -79,7 +79,12 @@ __attribute__((noreturn, used)) void tt__board_start(void)
     exit(main(argc, tt__argv));
 }
 
-/* Entry from the vector table: enable the FPU before any C code could touch it, then start. */
+/*
+ * Entry from the vector table (MSP = the exception stack's top): enable the FPU before any C code could
+ * touch it, make the bottom 32 bytes of main's stack an MPU guard (PMSAv7 region 0: no access, execute
+ * never; PRIVDEFENA keeps the default map everywhere else), move thread mode to the process stack
+ * (PSP = __tt_stack_top, CONTROL.SPSEL = 1), start.
+ */
 __attribute__((naked, noreturn)) void tt_board_reset(void)
 {
     __asm__ volatile(
@@ -91,6 +96,23 @@ __attribute__((naked, noreturn)) void tt_board_reset(void)
         "dsb\n\t"
         "isb\n\t"
 #endif
+        "ldr r0, =0xE000ED98\n\t"      /* MPU_RNR, then MPU_RBAR at +4 and MPU_RASR at +8 */
+        "movs r1, #0\n\t"
+        "str r1, [r0]\n\t"
+        "ldr r1, =__tt_stack_bottom\n\t"
+        "str r1, [r0, #4]\n\t"
+        "ldr r1, =0x10000009\n\t"      /* XN, AP = no access, SIZE = 4 (32 bytes), ENABLE */
+        "str r1, [r0, #8]\n\t"
+        "ldr r0, =0xE000ED94\n\t"      /* MPU_CTRL: ENABLE | PRIVDEFENA */
+        "movs r1, #5\n\t"
+        "str r1, [r0]\n\t"
+        "dsb\n\t"
+        "isb\n\t"
+        "ldr r0, =__tt_stack_top\n\t"
+        "msr psp, r0\n\t"
+        "movs r0, #2\n\t"
+        "msr control, r0\n\t"
+        "isb\n\t"
         "b tt__board_start\n\t"
         ".ltorg\n\t");
 }
@@ -137,7 +159,26 @@ __attribute__((noreturn, used)) void tt__board_fault(const uint32_t *frame, uint
     tt_board_exit(TT_BOARD_EXIT_FAULT);
 }
 
-/* Every fault and unexpected exception: pass the stacked frame (MSP or PSP, from EXC_RETURN bit 2). */
+/** A fault whose stack pointer had left the main stack region: its frame is unreadable, report the overflow. */
+__attribute__((noreturn, used)) void tt__board_stack_overflow(uint32_t sp)
+{
+    tt_board_debug_puts("\ntt_board: stack overflow: sp=");
+    tt__board_put_u32(sp, 1);
+    tt_board_debug_puts(" is below the stack region [");
+    tt__board_put_u32((uint32_t)(uintptr_t)__tt_stack_limit, 1);
+    tt_board_debug_puts(", ");
+    tt__board_put_u32((uint32_t)(uintptr_t)__tt_stack_top, 1);
+    tt_board_debug_puts(") (TT_STACK_SIZE = ");
+    tt__board_put_u32(tt_board_stack_size() + 32u, 0);
+    tt_board_debug_puts(" B with the 32-byte guard); link with a larger TT_STACK_SIZE\n");
+    tt_board_exit(TT_BOARD_EXIT_FAULT);
+}
+
+/*
+ * Every fault and unexpected exception, on the exception stack: pass the stacked frame (PSP for main,
+ * MSP for a fault inside a handler; EXC_RETURN bit 2 says which). A process stack pointer inside or
+ * below the guard means main's stack overflowed: that frame could not be stacked, so it is not read.
+ */
 __attribute__((naked, noreturn)) void tt_board_fault_entry(void)
 {
     __asm__ volatile(
@@ -146,13 +187,21 @@ __attribute__((naked, noreturn)) void tt_board_fault_entry(void)
         "mrseq r0, msp\n\t"
         "mrsne r0, psp\n\t"
         "mov r1, lr\n\t"
-        "b tt__board_fault\n\t");
+        "ldr r2, =__tt_stack_limit\n\t"
+        "cmp r0, r2\n\t"
+        "bhs 1f\n\t"
+        "ldr r2, =__tt_handler_stack_top\n\t"
+        "mov sp, r2\n\t"
+        "b tt__board_stack_overflow\n\t"
+        "1:\n\t"
+        "b tt__board_fault\n\t"
+        ".ltorg\n\t");
 }
 
-/* Vector table: initial stack pointer, reset, 14 core exceptions, then external interrupts. */
+/* Vector table: initial (exception) stack pointer, reset, 14 core exceptions, then external interrupts. */
 __attribute__((section(".isr_vector"), used))
 void (*const tt_board_vectors[16 + TT_BOARD_EXTERNAL_IRQS])(void) = {
-    (void (*)(void))(uintptr_t)__tt_stack_top,
+    (void (*)(void))(uintptr_t)__tt_handler_stack_top,
     tt_board_reset,
     [2 ... 16 + TT_BOARD_EXTERNAL_IRQS - 1] = tt_board_fault_entry,
 };
