@@ -65,7 +65,8 @@ typedef struct {
     int32_t h, w, cin, cout, k, stride, pad, in_zero, out_zero;
 } layer;
 
-/* The shapes and zero points of KernelBenchmark.layer(...). */
+/* The shapes and zero points of KernelBenchmark.layer(...), then two deep pointwise convs of mcunet-5fps
+ * (layers 23 and 41 of models/ARCHITECTURES.md), where most of its pointwise MACs are. */
 static const layer FORWARD[] = {
     {"mcunet.conv0_3x3s2", CONV, 128, 128, 3, 16, 3, 2, 1, 0, -128},
     {"mcunet.dw3x3s2", DEPTHWISE, 64, 64, 32, 32, 3, 2, 1, -128, -128},
@@ -74,6 +75,8 @@ static const layer FORWARD[] = {
     {"mbv2.pw_expand", CONV, 64, 64, 8, 48, 1, 1, 0, -4, -128},
     {"mcunet.dw7x7", DEPTHWISE, 8, 8, 160, 160, 7, 1, 3, -128, -128},
     {"mcunet.classifier", FC, 1, 1, 160, 1000, 1, 1, 0, -1, -34},
+    {"mcunet.pw23_160to48", CONV, 8, 8, 160, 48, 1, 1, 0, -128, 2},
+    {"mcunet.pw41_576to160", CONV, 4, 4, 576, 160, 1, 1, 0, -128, -1},
 };
 
 static void forward(const layer *l)

@@ -98,6 +98,17 @@ function(tt__cortex_m_board_checks)
          "/* 300 KB of static data: more than the 256 KB SRAM budget. */\n"
          "static volatile unsigned char big[300 * 1024];\n"
          "int main(void) { big[0] = 1; return big[0]; }\n")
+    if(TT_CORTEX_M STREQUAL "m7")
+        # The STM32F746 layout builds (no emulator runs it): vectors in flash at 0x08000000, RAM at 0x20000000.
+        add_executable(board_check_stm32f746 tests/board_check.c)
+        target_compile_options(board_check_stm32f746 PRIVATE ${TT_C_OPTIONS} -Wno-format)
+        tt_board_firmware(board_check_stm32f746 BOARD stm32f746)
+        add_test(NAME cortex-m7/stm32f746-layout
+                 COMMAND "${CMAKE_COMMAND}" "-DOBJDUMP=${CMAKE_OBJDUMP}" -DFIRMWARE=$<TARGET_FILE:board_check_stm32f746>
+                         -DFLASH=08000000 -DRAM=20000000 -DFLASH_PREFIX=080 -DRAM_PREFIX=200
+                         -P "${PROJECT_SOURCE_DIR}/cmake/ElfLayoutCheck.cmake")
+    endif()
+
     add_executable(budget_overflow EXCLUDE_FROM_ALL "${CMAKE_CURRENT_BINARY_DIR}/budget_overflow.c")
     tt_board_firmware(budget_overflow)
     add_test(NAME cortex-${TT_CORTEX_M}/link-fails-over-budget

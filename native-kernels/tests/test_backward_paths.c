@@ -11,7 +11,7 @@
 static int failures;
 
 #ifdef TT_TEST_EMULATED
-#define CASES 300
+#define CASES 150
 #else
 #define CASES 300
 #endif

@@ -15,9 +15,10 @@ static inline void tt__gw_apply(const tt_sgd_params *sgd, const float *qas_scale
 
 /**
  * The documented computation for output channels [oc0, oc1) and trained channels [j_begin, n_channels):
- * per (oc, tap), blocks of trained channels sum their products pixel by pixel in raster order.
+ * per (oc, tap), blocks of trained channels sum their products pixel by pixel in raster order. Inlined
+ * into each caller, so the whole-range call keeps the code (and register use) of a single loop nest.
  */
-static void tt__gw_portable(const tt_sgd_params *sgd, const tt_conv_params *p, const float *qas_scale,
+static inline __attribute__((always_inline)) void tt__gw_portable(const tt_sgd_params *sgd, const tt_conv_params *p, const float *qas_scale,
                             const tt_dims *grad_dims, const float *grad, const tt_dims *saved_dims,
                             const int8_t *saved, int32_t n_channels, const int32_t *channels,
                             const tt_dims *filter_dims, int8_t *filter, const tt_sgd_state *state,
@@ -66,6 +67,19 @@ static void tt__gw_portable(const tt_sgd_params *sgd, const tt_conv_params *p, c
 }
 
 #if TT_HAVE_ARM_DSP
+/** tt__gw_portable for the channels the tiles below leave over (one out-of-line copy). */
+static __attribute__((noinline)) void tt__gw_portable_rest(const tt_sgd_params *sgd, const tt_conv_params *p,
+                                                          const float *qas_scale, const tt_dims *grad_dims,
+                                                          const float *grad, const tt_dims *saved_dims,
+                                                          const int8_t *saved, int32_t n_channels,
+                                                          const int32_t *channels, const tt_dims *filter_dims,
+                                                          int8_t *filter, const tt_sgd_state *state, int32_t oc0,
+                                                          int32_t oc1, int32_t j_begin)
+{
+    tt__gw_portable(sgd, p, qas_scale, grad_dims, grad, saved_dims, saved, n_channels, channels, filter_dims,
+                    filter, state, oc0, oc1, j_begin);
+}
+
 /*
  * Cortex-M4/M7 path: tiles of 4 output channels x 4 trained channels keep their 16 sums in FPU
  * registers for the whole pixel loop (the portable loop keeps its sums in memory), each pixel's four
@@ -171,11 +185,13 @@ TT_API tt_status tt_conv2d_grad_weight_update_s8(const tt_sgd_params *sgd,
         tt__gw_tiles(sgd, p, qas_scale, grad_dims, grad, saved_dims, saved, n_channels, channels, filter_dims,
                      filter, state);
         if (j4 < n_channels) {
-            tt__gw_portable(sgd, p, qas_scale, grad_dims, grad, saved_dims, saved, n_channels, channels,
-                            filter_dims, filter, state, 0, oc4, j4);
+            tt__gw_portable_rest(sgd, p, qas_scale, grad_dims, grad, saved_dims, saved, n_channels, channels,
+                                 filter_dims, filter, state, 0, oc4, j4);
         }
-        tt__gw_portable(sgd, p, qas_scale, grad_dims, grad, saved_dims, saved, n_channels, channels, filter_dims,
-                        filter, state, oc4, filter_dims->n, 0);
+        if (oc4 < filter_dims->n) {
+            tt__gw_portable_rest(sgd, p, qas_scale, grad_dims, grad, saved_dims, saved, n_channels, channels,
+                                 filter_dims, filter, state, oc4, filter_dims->n, 0);
+        }
         return TT_OK;
     }
 #endif
