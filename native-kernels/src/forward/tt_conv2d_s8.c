@@ -7,7 +7,7 @@
 /* Receptive fields up to this many values (kh * kw * in_c) go through the window below. */
 #define TT__CONV_DSP_MAX_DEPTH 256
 /* Output channels whose requantization is prepared once per call (on the stack, 20 bytes each). */
-#define TT__CONV_DSP_MAX_RQ 32
+#define TT__CONV_DSP_MAX_RQ 16
 
 /** Four weight bytes at w, of which only the first n (1..3) are read; the others are 0. */
 static inline uint32_t tt__conv_dsp_partial4(const int8_t *w, int32_t n)
@@ -29,7 +29,7 @@ static inline uint32_t tt__conv_dsp_partial4(const int8_t *w, int32_t n)
  * SXTB16 unpacks weights: (v0, v2), (v1, v3). Every output channel pair then takes one word of weights
  * per four values (two SXTB16 and two SMLAD per channel) against the shared window; the last partial
  * word of weights is assembled from its bytes (padding values are 0, so the missing weights do not
- * matter). 800 bytes of stack; deeper fields take the portable loop.
+ * matter). About 1.1 KB of stack; deeper fields take the portable loop.
  */
 static void tt__conv_dsp(const tt_conv_params *p, const tt_per_channel_quant_params *q,
                          const tt_dims *in_dims, const int8_t *input, const tt_dims *f_dims, const int8_t *filter,
