@@ -12,33 +12,37 @@
 # "tinytrain: ... exceed the SRAM budget" message. For QEMU boards the target's
 # CROSSCOMPILING_EMULATOR runs it (ctest and add_custom_command use it): see tt_board_qemu_command.
 
-set(TT_BOARD_DIR "${CMAKE_CURRENT_LIST_DIR}/../boards")
-get_filename_component(TT_BOARD_DIR "${TT_BOARD_DIR}" ABSOLUTE)
-
-# Board name -> QEMU machine and the core it carries ("" machine: builds only).
-set(TT_BOARD_QEMU_mps2-an385 mps2-an385)
-set(TT_BOARD_QEMU_mps2-an386 mps2-an386)
-set(TT_BOARD_QEMU_mps2-an500 mps2-an500)
-set(TT_BOARD_QEMU_stm32f746 "")
-set(TT_BOARD_CORE_mps2-an385 m3)
-set(TT_BOARD_CORE_mps2-an386 m4)
-set(TT_BOARD_CORE_mps2-an500 m7)
-set(TT_BOARD_CORE_stm32f746 m7)
-set(TT_BOARDS mps2-an385 mps2-an386 mps2-an500 stm32f746)
+get_filename_component(tt_board_dir "${CMAKE_CURRENT_LIST_DIR}/../boards" ABSOLUTE)
+set(TT_BOARD_DIR "${tt_board_dir}" CACHE INTERNAL "tinytrain board support (startup, linker scripts)")
+set(TT_BOARDS mps2-an385 mps2-an386 mps2-an500 stm32f746 CACHE INTERNAL "boards tt_board_firmware knows")
 
 find_program(TT_QEMU_SYSTEM_ARM qemu-system-arm)
 
-# The whole board library goes into every firmware (its vector table and newlib's system calls are
-# referenced by nothing the linker sees first); CMake predefines WHOLE_ARCHIVE for hosted platforms only.
-if(NOT CMAKE_C_LINK_LIBRARY_USING_WHOLE_ARCHIVE_SUPPORTED)
-    set(CMAKE_C_LINK_LIBRARY_USING_WHOLE_ARCHIVE "LINKER:--whole-archive" "<LINK_ITEM>" "LINKER:--no-whole-archive")
-    set(CMAKE_C_LINK_LIBRARY_USING_WHOLE_ARCHIVE_SUPPORTED TRUE)
-endif()
+# Board name -> QEMU machine ("" when no emulator runs it) and the core it carries, as out variables
+# (functions, so a firmware project that adds native-kernels as a subdirectory sees them too).
+function(tt__board_info board machine_var core_var)
+    set(machine "")
+    set(core "")
+    if(board STREQUAL "mps2-an385")
+        set(machine mps2-an385)
+        set(core m3)
+    elseif(board STREQUAL "mps2-an386")
+        set(machine mps2-an386)
+        set(core m4)
+    elseif(board STREQUAL "mps2-an500")
+        set(machine mps2-an500)
+        set(core m7)
+    elseif(board STREQUAL "stm32f746")
+        set(core m7)
+    endif()
+    set(${machine_var} "${machine}" PARENT_SCOPE)
+    set(${core_var} "${core}" PARENT_SCOPE)
+endfunction()
 
 # The command that runs a firmware on a QEMU board with semihosting (exit code = the firmware's status);
 # the ELF path goes last. Empty when the board has no emulator or QEMU is missing.
 function(tt_board_qemu_command board out_var)
-    set(machine "${TT_BOARD_QEMU_${board}}")
+    tt__board_info("${board}" machine core)
     if(machine AND TT_QEMU_SYSTEM_ARM)
         set(${out_var} "${TT_QEMU_SYSTEM_ARM};-M;${machine};-nographic;-monitor;none;-serial;none;-semihosting-config;enable=on,target=native;-kernel" PARENT_SCOPE)
     else()
@@ -46,13 +50,17 @@ function(tt_board_qemu_command board out_var)
     endif()
 endfunction()
 
-# The board support library: one per build (it only depends on the core's compiler flags).
-if(NOT TARGET tt_board)
+# The board support: its objects go into every firmware whole (the vector table and newlib's system
+# calls are referenced by nothing the linker sees first); libtt_board.a holds the same objects for
+# builds outside CMake (link it with --whole-archive).
+if(NOT TARGET tt_board_objects)
     file(GLOB TT_BOARD_SOURCES CONFIGURE_DEPENDS "${TT_BOARD_DIR}/src/*.c")
-    add_library(tt_board STATIC ${TT_BOARD_SOURCES})
+    add_library(tt_board_objects OBJECT ${TT_BOARD_SOURCES})
+    target_include_directories(tt_board_objects PUBLIC "${TT_BOARD_DIR}/include")
+    target_compile_options(tt_board_objects PRIVATE -O2 -Wall -Wextra)
+    set_target_properties(tt_board_objects PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+    add_library(tt_board STATIC $<TARGET_OBJECTS:tt_board_objects>)
     target_include_directories(tt_board PUBLIC "${TT_BOARD_DIR}/include")
-    target_compile_options(tt_board PRIVATE -O2 -Wall -Wextra)
-    set_target_properties(tt_board PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
 endif()
 
 # tt_board_firmware(<target> [BOARD <board>] [RAM_BUDGET <bytes>] [FLASH_BUDGET <bytes>]
@@ -64,11 +72,12 @@ function(tt_board_firmware target)
     if(NOT FW_BOARD)
         set(FW_BOARD "${TT_BOARD_DEFAULT}")
     endif()
-    if(NOT FW_BOARD IN_LIST TT_BOARDS)
+    tt__board_info("${FW_BOARD}" machine core)
+    if(NOT core)
         message(FATAL_ERROR "tt_board_firmware(${target}): unknown board '${FW_BOARD}' (known: ${TT_BOARDS})")
     endif()
-    if(TT_CORTEX_M AND NOT TT_BOARD_CORE_${FW_BOARD} STREQUAL TT_CORTEX_M)
-        message(FATAL_ERROR "tt_board_firmware(${target}): board ${FW_BOARD} carries a Cortex-${TT_BOARD_CORE_${FW_BOARD}}, "
+    if(TT_CORTEX_M AND NOT core STREQUAL TT_CORTEX_M)
+        message(FATAL_ERROR "tt_board_firmware(${target}): board ${FW_BOARD} carries a Cortex-${core}, "
                             "this build targets Cortex-${TT_CORTEX_M} (pick the matching toolchain file)")
     endif()
     set(script "${TT_BOARD_DIR}/ld/${FW_BOARD}.ld")
@@ -82,7 +91,7 @@ function(tt_board_firmware target)
     if(FW_NANO)
         set(specs --specs=nano.specs)
     endif()
-    target_link_libraries(${target} PRIVATE "$<LINK_LIBRARY:WHOLE_ARCHIVE,tt_board>")
+    target_link_libraries(${target} PRIVATE tt_board_objects)
     target_link_options(${target} PRIVATE
         -nostartfiles ${specs}
         "-L${TT_BOARD_DIR}/ld" "-T${script}" ${defsyms}
