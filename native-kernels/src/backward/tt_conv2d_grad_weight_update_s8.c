@@ -107,7 +107,7 @@ static void tt__gw_tiles(const tt_sgd_params *sgd, const tt_conv_params *p, cons
                     float a00 = 0.0f, a01 = 0.0f, a02 = 0.0f, a03 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f;
                     float a13 = 0.0f, a20 = 0.0f, a21 = 0.0f, a22 = 0.0f, a23 = 0.0f, a30 = 0.0f, a31 = 0.0f;
                     float a32 = 0.0f, a33 = 0.0f;
-                    for (b = 0; b < grad_dims->n; ++b) {
+                    for (b = 0; b < grad_dims->n && ox0 < ox1; ++b) {   /* no pointer into an empty row range */
                         for (oy = oy0; oy < oy1; ++oy) {
                             const int32_t iy = oy * p->stride_h - p->pad_h + ky;
                             const float *g = grad + (((size_t)b * grad_dims->h + oy) * grad_dims->w + ox0) * out_c + oc;

@@ -36,7 +36,7 @@ static int32_t tt__dw_gw_tiles(const tt_sgd_params *sgd, const tt_conv_params *p
             for (j = 0; j + 4 <= n_channels; j += 4) {
                 const int32_t c0 = channels[j], c1 = channels[j + 1], c2 = channels[j + 2], c3 = channels[j + 3];
                 float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-                for (b = 0; b < grad_dims->n; ++b) {
+                for (b = 0; b < grad_dims->n && ox0 < ox1; ++b) {   /* no pointer into an empty row range */
                     for (oy = oy0; oy < oy1; ++oy) {
                         const int32_t iy = oy * p->stride_h - p->pad_h + ky;
                         const float *g = grad + (((size_t)b * grad_dims->h + oy) * grad_dims->w + ox0) * ch;
