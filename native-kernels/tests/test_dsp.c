@@ -31,11 +31,9 @@ static void requantize_cases(uint64_t seed, long n)
         const int32_t out_off = rnd_output_offset();
         const tt_activation act = rnd_activation();
         const int32_t lo = act.min - out_off, hi = act.max - out_off;
-        const int32_t one = 1;
         tt__dsp_rq q = tt__dsp_rq_of(&bias, &mult, &shift, 0);
         const int8_t got = tt__dsp_output_s8(acc, &q, out_off, lo, hi);
         const int8_t want = ref_output((int64_t)(int32_t)acc, bias, mult, shift, out_off, act);
-        (void)one;
         if (got != want) {
             printf("FAIL requantize seed=0x%llx case %ld: acc %ld bias %ld mult %ld shift %ld off %ld [%ld, %ld]: "
                    "got %d want %d\n", (unsigned long long)seed, i, (long)(int32_t)acc, (long)bias, (long)mult,
