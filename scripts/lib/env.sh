@@ -64,3 +64,26 @@ tt_mvn() {
     mvn -B -ntp "$@"
   fi
 }
+
+# The Cortex-M toolchain (Debian's gcc-arm-none-eabi + newlib) and QEMU for the MCU builds and tests.
+# Returns 0 when all are present (installing them with apt-get when root), else prints what is
+# missing and returns 1 (callers skip their MCU steps).
+tt_mcu_tools() {
+  local pkgs=()
+  command -v arm-none-eabi-gcc >/dev/null 2>&1 || pkgs+=(gcc-arm-none-eabi)
+  if ! command -v arm-none-eabi-gcc >/dev/null 2>&1 \
+      || [ ! -f "$(arm-none-eabi-gcc -mcpu=cortex-m4 -mthumb -print-file-name=libc.a)" ]; then
+    pkgs+=(libnewlib-arm-none-eabi)
+  fi
+  command -v qemu-system-arm >/dev/null 2>&1 || pkgs+=(qemu-system-arm)
+  [ ${#pkgs[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "tinytrain: installing ${pkgs[*]} for the Cortex-M builds" >&2
+    if { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}"; } >&2; then
+      return 0
+    fi
+    echo "tinytrain: apt-get install ${pkgs[*]} failed" >&2
+  fi
+  echo "skipped: Cortex-M builds and QEMU tests need ${pkgs[*]} (sudo apt-get install ${pkgs[*]})"
+  return 1
+}

@@ -1,6 +1,7 @@
 /* tt_conv2d_1x1_s8: pointwise convolution as a [pixels x in] by [out x in]^T product. */
 #include "../support/tt_internal.h"
 #include "../support/tt_avx2.h"
+#include "../support/tt_dsp.h"
 
 TT_API int32_t tt_conv2d_1x1_s8_get_buffer_size(const tt_dims *input_dims, const tt_dims *filter_dims)
 {
@@ -44,6 +45,14 @@ TT_API tt_status tt_conv2d_1x1_s8(const tt_context *ctx,
         tt__gemm_s8_avx2(input, pixels, input_dims->c, filter, filter_dims->n, bias,
                          quant_params->multiplier, quant_params->shift, conv_params->input_offset,
                          conv_params->output_offset, conv_params->activation, output);
+        return TT_OK;
+    }
+#endif
+#if TT_HAVE_ARM_DSP
+    if (tt__use_dsp()) {
+        tt__gemm_s8_dsp(input, pixels, input_dims->c, filter, filter_dims->n, bias, quant_params->multiplier,
+                        quant_params->shift, conv_params->input_offset, conv_params->output_offset,
+                        conv_params->activation, output);
         return TT_OK;
     }
 #endif

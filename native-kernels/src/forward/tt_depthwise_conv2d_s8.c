@@ -1,6 +1,7 @@
 /* tt_depthwise_conv2d_s8: depthwise convolution, channel multiplier 1, 1HWC filter. */
 #include "../support/tt_internal.h"
 #include "../support/tt_avx2.h"
+#include "../support/tt_dsp.h"
 
 /* Channels accumulated together by the portable path (stack: 4 bytes each). */
 #define TT__DW_CHANNEL_BLOCK 64
@@ -152,6 +153,90 @@ static TT_AVX2_FN void tt__dw_avx2(const tt_conv_params *p, const tt_per_channel
 }
 #endif /* TT_HAVE_AVX2 */
 
+#if TT_HAVE_ARM_DSP
+/*
+ * Four channels at a time, channel groups outermost so each group's requantization is prepared once:
+ * per in-bounds tap one word of inputs and one of weights, widened by SXTAB16 / SXTB16 into the
+ * (channel 0, 2) and (channel 1, 3) halfword pairs and multiplied per channel by SMLABB / SMLATT into
+ * four accumulators that stay in registers for the whole window. The channels past the last multiple
+ * of four take a scalar loop.
+ */
+static void tt__dw_dsp(const tt_conv_params *p, const tt_per_channel_quant_params *q,
+                       const tt_dims *in_dims, const int8_t *input,
+                       const tt_dims *f_dims, const int8_t *filter, const int32_t *bias,
+                       const tt_dims *out_dims, int8_t *output)
+{
+    const int32_t in_h = in_dims->h, in_w = in_dims->w, ch = in_dims->c;
+    const int32_t kw = f_dims->w;
+    const int32_t lo = p->activation.min - p->output_offset;
+    const int32_t hi = p->activation.max - p->output_offset;
+    const int32_t off2 = tt__dsp_offset2(p->input_offset);
+    const size_t row_step = (size_t)in_w * ch;
+    int32_t c0, b, oy, ox, ky, kx;
+
+    for (c0 = 0; c0 < ch; c0 += 4) {
+        const int32_t nc = tt__min_s32(4, ch - c0);
+        tt__dsp_rq rq[4];
+        int32_t c;
+        for (c = 0; c < nc; ++c) {
+            rq[c] = tt__dsp_rq_of(bias, q->multiplier, q->shift, c0 + c);
+        }
+        for (b = 0; b < in_dims->n; ++b) {
+            for (oy = 0; oy < out_dims->h; ++oy) {
+                const int32_t iy0 = oy * p->stride_h - p->pad_h;
+                const int32_t ky0 = tt__max_s32(0, -iy0);
+                const int32_t ky1 = tt__min_s32(f_dims->h, in_h - iy0);
+                int8_t *out_row = output + ((size_t)b * out_dims->h + oy) * out_dims->w * ch + c0;
+                for (ox = 0; ox < out_dims->w; ++ox) {
+                    const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                    const int32_t kx0 = tt__max_s32(0, -ix0);
+                    const int32_t kx1 = tt__min_s32(kw, in_w - ix0);
+                    const int8_t *x_tap = input + (((size_t)b * in_h + (iy0 + ky0)) * in_w + (ix0 + kx0)) * ch + c0;
+                    const int8_t *w_tap = filter + ((size_t)ky0 * kw + kx0) * ch + c0;
+                    int8_t *y = out_row + (size_t)ox * ch;
+                    if (nc == 4) {
+                        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+                        const int32_t run = (kx1 - kx0) * ch;   /* one kernel row's taps, in bytes */
+                        for (ky = ky0; ky < ky1; ++ky) {
+                            int32_t k;
+                            for (k = 0; k != run; k += ch) {
+                                const uint32_t xv = tt__dsp_load4(x_tap + k), wv = tt__dsp_load4(w_tap + k);
+                                const int32_t xe = __sxtab16(off2, (int32_t)xv);
+                                const int32_t xo = tt__dsp_sxtab16_ror8(off2, xv);
+                                const int32_t we = __sxtb16((int32_t)wv), wo = tt__dsp_sxtb16_ror8(wv);
+                                a0 = __smlabb(xe, we, a0);
+                                a2 = __smlatt(xe, we, a2);
+                                a1 = __smlabb(xo, wo, a1);
+                                a3 = __smlatt(xo, wo, a3);
+                            }
+                            x_tap += row_step;
+                            w_tap += (size_t)kw * ch;
+                        }
+                        y[0] = tt__dsp_output_s8((uint32_t)a0, &rq[0], p->output_offset, lo, hi);
+                        y[1] = tt__dsp_output_s8((uint32_t)a1, &rq[1], p->output_offset, lo, hi);
+                        y[2] = tt__dsp_output_s8((uint32_t)a2, &rq[2], p->output_offset, lo, hi);
+                        y[3] = tt__dsp_output_s8((uint32_t)a3, &rq[3], p->output_offset, lo, hi);
+                    } else {
+                        for (c = 0; c < nc; ++c) {
+                            uint32_t acc = 0;
+                            const int8_t *xrow = x_tap + c, *wrow = w_tap + c;
+                            for (ky = ky0; ky < ky1; ++ky) {
+                                for (kx = 0; kx < kx1 - kx0; ++kx) {
+                                    acc += tt__dsp_term(xrow[(size_t)kx * ch], p->input_offset, wrow[(size_t)kx * ch]);
+                                }
+                                xrow += row_step;
+                                wrow += (size_t)kw * ch;
+                            }
+                            y[c] = tt__dsp_output_s8(acc, &rq[c], p->output_offset, lo, hi);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+#endif /* TT_HAVE_ARM_DSP */
+
 TT_API tt_status tt_depthwise_conv2d_s8(const tt_context *ctx,
                                         const tt_conv_params *conv_params,
                                         const tt_per_channel_quant_params *quant_params,
@@ -171,6 +256,12 @@ TT_API tt_status tt_depthwise_conv2d_s8(const tt_context *ctx,
     if (tt__use_avx2() && (int64_t)filter_dims->h * filter_dims->w <= TT__DW_AVX2_MAX_TAPS) {
         tt__dw_avx2(conv_params, quant_params, input_dims, input, filter_dims, filter, bias,
                     output_dims, output);
+        return TT_OK;
+    }
+#endif
+#if TT_HAVE_ARM_DSP
+    if (tt__use_dsp()) {
+        tt__dw_dsp(conv_params, quant_params, input_dims, input, filter_dims, filter, bias, output_dims, output);
         return TT_OK;
     }
 #endif

@@ -1,6 +1,7 @@
 /* tt_fully_connected_s8: [batch x in] by [out x in]^T, per-output-channel requantization. */
 #include "../support/tt_internal.h"
 #include "../support/tt_avx2.h"
+#include "../support/tt_dsp.h"
 
 TT_API int32_t tt_fully_connected_s8_get_buffer_size(const tt_dims *filter_dims)
 {
@@ -53,6 +54,14 @@ TT_API tt_status tt_fully_connected_s8(const tt_context *ctx,
         tt__gemm_s8_avx2(input, input_dims->n, depth, filter, filter_dims->n, bias,
                          quant_params->multiplier, quant_params->shift, fc_params->input_offset,
                          fc_params->output_offset, fc_params->activation, output);
+        return TT_OK;
+    }
+#endif
+#if TT_HAVE_ARM_DSP
+    if (tt__use_dsp()) {
+        tt__gemm_s8_dsp(input, input_dims->n, depth, filter, filter_dims->n, bias, quant_params->multiplier,
+                        quant_params->shift, fc_params->input_offset, fc_params->output_offset,
+                        fc_params->activation, output);
         return TT_OK;
     }
 #endif

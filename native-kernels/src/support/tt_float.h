@@ -60,6 +60,21 @@ static inline int tt__channels_ok(int32_t n_channels, const int32_t *channels, i
     return 1;
 }
 
+/**
+ * The outputs o in [*first, *last) of one axis whose window tap k reads inside the input:
+ * 0 <= o * stride - pad + k < in (empty when *first >= *last).
+ */
+static inline void tt__tap_range(int32_t out, int32_t in, int32_t stride, int32_t pad, int32_t k,
+                                 int32_t *first, int32_t *last)
+{
+    const int32_t lo_num = pad - k;                 /* o * stride >= pad - k */
+    const int32_t hi_num = in - 1 + pad - k;        /* o * stride <= in - 1 + pad - k */
+    int32_t f = lo_num <= 0 ? 0 : (lo_num + stride - 1) / stride;
+    int32_t l = hi_num < 0 ? 0 : hi_num / stride + 1;
+    *first = f;
+    *last = l < out ? l : out;
+}
+
 /** Element counts of the float kernels: the same bound as tt__dims_ok, as a size_t. */
 static inline size_t tt__elements(const tt_dims *d)
 {

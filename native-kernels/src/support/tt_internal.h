@@ -30,6 +30,17 @@
 #define TT_HAVE_AVX2 0
 #endif
 
+/*
+ * Hand-tuned Arm paths (SMLAD, SXTB16: Cortex-M4, M7, M33 with DSP) are compiled in when the target
+ * has the DSP extension, unless TT_NO_DSP leaves them out; they are the default there and
+ * tt_isa_select(TT_ISA_PORTABLE) switches back to the plain C at run time.
+ */
+#if defined(__ARM_FEATURE_DSP) && !defined(TT_NO_DSP) && (defined(__GNUC__) || defined(__clang__))
+#define TT_HAVE_ARM_DSP 1
+#else
+#define TT_HAVE_ARM_DSP 0
+#endif
+
 /* ---- integer helpers -------------------------------------------------------------------- */
 
 /** Two's complement reinterpretation of a uint32 (a no-op on every compiler we target). */
@@ -202,6 +213,16 @@ static inline int tt__use_avx2(void)
 {
 #if TT_HAVE_AVX2
     return tt_isa_active() == TT_ISA_AVX2;
+#else
+    return 0;
+#endif
+}
+
+/** 1 when the Arm DSP paths are compiled in and selected. */
+static inline int tt__use_dsp(void)
+{
+#if TT_HAVE_ARM_DSP
+    return tt_isa_active() == TT_ISA_ARM_DSP;
 #else
     return 0;
 #endif

@@ -9,7 +9,7 @@ TT_API tt_isa tt_isa_best(void)
 #if TT_HAVE_AVX2
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") ? TT_ISA_AVX2 : TT_ISA_PORTABLE;
-#elif defined(__ARM_FEATURE_DSP)
+#elif TT_HAVE_ARM_DSP
     return TT_ISA_ARM_DSP;
 #else
     return TT_ISA_PORTABLE;
