@@ -127,6 +127,6 @@ int main(int argc, char **argv)
            "%d first-layer/deep cases, %ld path runs, %d failures (base seed 0x%llx, paths: portable%s)\n",
            counts[0], counts[1], counts[2], counts[3], counts[4], checked, failures,
            (unsigned long long)seed,
-           tt_isa_best() == TT_ISA_AVX2 ? " avx2" : "");
+           tt_isa_best() == TT_ISA_AVX2 ? " avx2" : (tt_isa_best() == TT_ISA_ARM_DSP ? " arm-dsp" : ""));
     return failures == 0 ? 0 : 1;
 }

@@ -93,6 +93,6 @@ int main(int argc, char **argv)
         failures += run_case(seed + 7u * 1000003u + (uint64_t)i, &checked);
     }
     printf("test_depthwise_conv2d: %d cases, %ld path runs, %d failures (base seed 0x%llx, paths: portable%s)\n",
-           count, checked, failures, (unsigned long long)seed, tt_isa_best() == TT_ISA_AVX2 ? " avx2" : "");
+           count, checked, failures, (unsigned long long)seed, tt_isa_best() == TT_ISA_AVX2 ? " avx2" : (tt_isa_best() == TT_ISA_ARM_DSP ? " arm-dsp" : ""));
     return failures == 0 ? 0 : 1;
 }

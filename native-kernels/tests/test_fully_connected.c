@@ -98,6 +98,6 @@ int main(int argc, char **argv)
     }
     printf("test_fully_connected: %d + %d large-batch cases, %ld path runs, %d failures (base seed 0x%llx, "
            "paths: portable%s)\n",
-           count, count_big, checked, failures, (unsigned long long)seed, tt_isa_best() == TT_ISA_AVX2 ? " avx2" : "");
+           count, count_big, checked, failures, (unsigned long long)seed, tt_isa_best() == TT_ISA_AVX2 ? " avx2" : (tt_isa_best() == TT_ISA_ARM_DSP ? " arm-dsp" : ""));
     return failures == 0 ? 0 : 1;
 }

@@ -368,7 +368,7 @@ static void hand_cases(void)
     if (tt_bias_grad_update_s32(&sgd, qas, &gd, g, &bd, bias, &st) != TT_OK || bias[0] != INT32_MIN
         || bias[1] != INT32_MAX || master[0] != (float)(-2147483648.0 - 3000.0)
         || master[1] != (float)(2147483520.0 + 500.0)) {
-        FAIL(0, "master saturation: {%d, %d}, master {%a, %a}", bias[0], bias[1], (double)master[0], (double)master[1]);
+        FAIL(0, "master saturation: {%d, %d}, master {%.9g, %.9g}", bias[0], bias[1], (double)master[0], (double)master[1]);
     }
     /* a NaN gradient leaves the value unchanged */
     {

@@ -231,13 +231,13 @@ static inline int compare_s8(const char *what, uint64_t seed, const int8_t *want
     return 0;
 }
 
-/** The ISA paths to compare: portable always, AVX2 when this machine has it. */
+/** The ISA paths to compare: portable always, AVX2 or Arm DSP when this build and machine have it. */
 static inline int isa_paths(tt_isa *paths)
 {
     int n = 0;
     paths[n++] = TT_ISA_PORTABLE;
-    if (tt_isa_best() == TT_ISA_AVX2) {
-        paths[n++] = TT_ISA_AVX2;
+    if (tt_isa_best() == TT_ISA_AVX2 || tt_isa_best() == TT_ISA_ARM_DSP) {
+        paths[n++] = tt_isa_best();
     }
     return n;
 }
