@@ -206,8 +206,13 @@ final class CodegenCommand implements Callable<Integer> {
      */
     private static DriverOutput hostRun(Graph forward, SparseScheme scheme, TrainConfig config, long arenaBytes,
                                         Dataset data, int steps) {
+        return hostRun(forward, scheme, config, arenaBytes, data, steps, KernelBackends.best().backend());
+    }
+
+    /** {@link #hostRun(Graph, SparseScheme, TrainConfig, long, Dataset, int)} on these kernels ({@code mcu run}). */
+    static DriverOutput hostRun(Graph forward, SparseScheme scheme, TrainConfig config, long arenaBytes,
+                                Dataset data, int steps, KernelBackend kernels) {
         TrainingProgram plain = TrainingCompiler.compile(forward, scheme, config, new CompileOptions(true, false, false));
-        KernelBackend kernels = KernelBackends.best().backend();
         try (TrainingSession session = new TrainingSession(plain, kernels, MemoryPlan.of(plain))) {
             float[] losses = new float[steps];
             for (int i = 0; i < steps; i++) {

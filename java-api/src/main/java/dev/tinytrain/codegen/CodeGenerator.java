@@ -44,6 +44,10 @@ import java.util.stream.Stream;
  *   DIR/main.c                    the driver
  *   DIR/kernels/include, src      the kernel library
  * </pre>
+ * A firmware project ({@link Firmware}) has the firmware driver as {@code main.c}, a CMake build that
+ * links {@code tt_train.elf} with the board's linker script, and the kernel library's
+ * {@code boards/}, {@code cmake/} and {@code qemu-plugin/} under {@code kernels/} instead of
+ * {@code cmake/arm-none-eabi.cmake}.
  */
 public final class CodeGenerator {
 
@@ -56,7 +60,7 @@ public final class CodeGenerator {
      * @param samples     samples to embed for the driver (images in the model's input layout), or null for none
      * @param steps       training steps the driver runs (cycling through the samples); 0 with no samples
      */
-    public record Options(Target target, long budgetBytes, Dataset samples, int steps) {
+    public record Options(Target target, long budgetBytes, Dataset samples, int steps, Firmware firmware) {
         public Options {
             Objects.requireNonNull(target, "target");
             if (steps < 0) {
@@ -65,11 +69,50 @@ public final class CodeGenerator {
             if (samples == null && steps > 0) {
                 throw new IllegalArgumentException("the driver needs samples to run " + steps + " steps");
             }
+            if (firmware != null && firmware.board().target() != target) {
+                throw new IllegalArgumentException("board " + firmware.board().label() + " carries a "
+                        + firmware.board().target().label() + ", not the target " + target.label());
+            }
+            if (firmware != null && samples == null) {
+                throw new IllegalArgumentException("a firmware needs samples to train on");
+            }
+        }
+
+        /** The portable driver (no firmware). */
+        public Options(Target target, long budgetBytes, Dataset samples, int steps) {
+            this(target, budgetBytes, samples, steps, null);
         }
 
         /** Host target, no budget, the driver trains once over every sample. */
         public static Options host(Dataset samples) {
             return new Options(Target.HOST, -1, samples, samples == null ? 0 : samples.size());
+        }
+    }
+
+    /**
+     * A firmware for a board instead of the portable driver: the project also carries the kernel
+     * library's board support (startup, semihosting console and exit, linker scripts), its
+     * Cortex-M toolchain files and the ttcount QEMU plugin's source, and links {@code tt_train.elf}
+     * against the board's linker script with these budgets, so that a firmware that does not fit
+     * fails to link. Its driver ({@code main.c}) wraps every training step and one inference in
+     * {@code tt_count_begin}/{@code tt_count_end} and reports the painted stack peak.
+     *
+     * @param board            the board (and through it the core)
+     * @param ramBudgetBytes   SRAM the firmware may use: the reserved stack, .data and .bss
+     * @param flashBudgetBytes flash the firmware may use: code, constants and the .data image
+     * @param stackBytes       stack the linker reserves at the bottom of SRAM
+     */
+    public record Firmware(Board board, long ramBudgetBytes, long flashBudgetBytes, long stackBytes) {
+        public Firmware {
+            Objects.requireNonNull(board, "board");
+            if (ramBudgetBytes <= 0 || flashBudgetBytes <= 0) {
+                throw new IllegalArgumentException("budgets must be > 0, got SRAM " + ramBudgetBytes + " B, flash "
+                        + flashBudgetBytes + " B");
+            }
+            if (stackBytes < 256 || stackBytes % 8 != 0) {
+                throw new IllegalArgumentException("the stack must be a multiple of 8 bytes and at least 256 B, got "
+                        + stackBytes);
+            }
         }
     }
 
@@ -140,23 +183,37 @@ public final class CodeGenerator {
         files.put("model_weights.c", utf8(weightsSource(program, symbols)));
         files.put("samples.h", utf8(samplesHeader(program, options)));
         files.put("samples.c", utf8(samplesSource(program, options)));
-        files.put("main.c", utf8(driver()));
-        files.put("CMakeLists.txt", utf8(Template.render("CMakeLists.txt", Map.of(
-                "MODEL", what(program), "TARGET", options.target().label(),
-                "TOOLCHAIN", options.target().arm() ? String.join("\n",
-                        "# Cross toolchain unless the command line names another.",
-                        "if(NOT CMAKE_TOOLCHAIN_FILE)",
-                        "    set(CMAKE_TOOLCHAIN_FILE \"${CMAKE_CURRENT_SOURCE_DIR}/cmake/arm-none-eabi.cmake\")",
-                        "endif()") : "# Host build: the default C compiler."))));
-        if (options.target().arm()) {
-            files.put("cmake/arm-none-eabi.cmake", utf8(Template.render("arm-none-eabi.cmake", Map.of(
-                    "TARGET", options.target().label(), "CPU_FLAGS", String.join(" ", options.target().cpuFlags())))));
+        Firmware fw = options.firmware();
+        if (fw == null) {
+            files.put("main.c", utf8(driver()));
+            files.put("CMakeLists.txt", utf8(Template.render("CMakeLists.txt", Map.of(
+                    "MODEL", what(program), "TARGET", options.target().label(),
+                    "TOOLCHAIN", options.target().arm() ? String.join("\n",
+                            "# Cross toolchain unless the command line names another.",
+                            "if(NOT CMAKE_TOOLCHAIN_FILE)",
+                            "    set(CMAKE_TOOLCHAIN_FILE \"${CMAKE_CURRENT_SOURCE_DIR}/cmake/arm-none-eabi.cmake\")",
+                            "endif()") : "# Host build: the default C compiler."))));
+            if (options.target().arm()) {
+                files.put("cmake/arm-none-eabi.cmake", utf8(Template.render("arm-none-eabi.cmake", Map.of(
+                        "TARGET", options.target().label(), "CPU_FLAGS", String.join(" ", options.target().cpuFlags())))));
+            }
+        } else {
+            kernels.requireBoardSupport(fw.board());
+            files.put("main.c", utf8(FirmwareDriver.source()));
+            files.put("CMakeLists.txt", utf8(Template.render("CMakeLists-firmware.txt", Map.of(
+                    "MODEL", what(program), "TARGET", options.target().label(), "BOARD", fw.board().boardName(),
+                    "TOOLCHAIN", fw.board().toolchainFile(), "RAM_BUDGET", Long.toString(fw.ramBudgetBytes()),
+                    "FLASH_BUDGET", Long.toString(fw.flashBudgetBytes()), "STACK_SIZE",
+                    Long.toString(fw.stackBytes())))));
         }
         files.put("README.md", utf8(readme(program, options, sizes)));
         for (Map.Entry<String, byte[]> e : kernels.files().entrySet()) {
-            files.put("kernels/" + e.getKey(), e.getValue());
+            if (fw != null || KernelSources.isLibraryFile(e.getKey())) {
+                files.put("kernels/" + e.getKey(), e.getValue());
+            }
         }
         files.put(MARKER, utf8("tinytrain codegen: " + what(program) + ", target " + options.target().label()
+                + (fw == null ? "" : ", firmware for " + fw.board().label())
                 + "\nThis folder is generated; tinytrain codegen overwrites it.\n"));
         write(dir, files);
         return new Project(dir, List.copyOf(files.keySet()), sizes);
@@ -659,15 +716,30 @@ public final class CodeGenerator {
     }
 
     private static String readme(TrainingProgram program, Options options, Sizes sizes) {
-        String build = options.target().arm()
-                ? "cmake -S . -B build -DTT_LINKER_SCRIPT=/path/to/board.ld && cmake --build build\n"
-                + "# then run build/tt_train on the board or in an emulator with semihosting"
-                : "cmake -S . -B build && cmake --build build && ./build/tt_train";
+        Firmware fw = options.firmware();
+        String build;
+        if (fw != null) {
+            build = "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build   # build/tt_train.elf\n"
+                    + (fw.board().qemuMachine() == null ? "# then flash build/tt_train.elf (semihosting needs a debugger)"
+                    : "qemu-system-arm -M " + fw.board().qemuMachine() + " -nographic -monitor none -serial none "
+                    + "-semihosting-config enable=on,target=native -kernel build/tt_train.elf\n"
+                    + "# instruction counts: cc -std=c11 -O2 -shared -fPIC -o ttcount.so kernels/qemu-plugin/ttcount.c\n"
+                    + "# then add -plugin ./ttcount.so to the qemu-system-arm command");
+        } else if (options.target().arm()) {
+            build = "cmake -S . -B build -DTT_LINKER_SCRIPT=/path/to/board.ld && cmake --build build\n"
+                    + "# then run build/tt_train on the board or in an emulator with semihosting";
+        } else {
+            build = "cmake -S . -B build && cmake --build build && ./build/tt_train";
+        }
         Dataset d = options.samples();
         Map<String, String> v = new java.util.HashMap<>();
         v.put("MODEL", what(program));
         v.put("TARGET", options.target().label());
         v.put("BUILD", build);
+        v.put("DRIVER", fw == null ? "the test driver (portable C, output through stdio)"
+                : "the firmware driver for " + fw.board().label() + " (semihosting console, instruction-count markers,"
+                + " painted stack peak); `kernels/boards`, `kernels/cmake`, `kernels/qemu-plugin`: board support,"
+                + " toolchain files and the ttcount QEMU plugin");
         v.put("STEPS", Integer.toString(options.steps()));
         v.put("SAMPLES", Integer.toString(d == null ? 0 : d.size()));
         v.put("DATASET", d == null ? "none" : d.name());
@@ -686,6 +758,12 @@ public final class CodeGenerator {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
     private static void write(Path dir, Map<String, byte[]> files) {
         try {
             if (Files.exists(dir)) {
@@ -700,19 +778,29 @@ public final class CodeGenerator {
                     throw new CodegenException(dir + " is not empty and was not written by tinytrain codegen (no "
                             + MARKER + "): refusing to write into it; give a new or empty folder");
                 }
+                // files of an earlier kernel copy that this one lacks go; the rest is compared below
                 Path old = dir.resolve("kernels");
                 if (Files.isDirectory(old)) {
                     try (Stream<Path> s = Files.walk(old)) {
                         for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                            Files.delete(p);
+                            String rel = dir.relativize(p).toString().replace('\\', '/');
+                            boolean emptyDir = Files.isDirectory(p) && isEmpty(p);
+                            if (Files.isDirectory(p) ? emptyDir : !files.containsKey(rel)) {
+                                Files.delete(p);
+                            }
                         }
                     }
                 }
             }
+            // a file whose contents did not change keeps its time stamp, so a build folder inside the
+            // project rebuilds only what changed
             for (Map.Entry<String, byte[]> e : files.entrySet()) {
                 Path p = dir.resolve(e.getKey());
                 Files.createDirectories(p.getParent());
-                Files.write(p, e.getValue());
+                if (!Files.isRegularFile(p) || Files.size(p) != e.getValue().length
+                        || !Arrays.equals(Files.readAllBytes(p), e.getValue())) {
+                    Files.write(p, e.getValue());
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the project to " + dir + ": " + e.getMessage(), e);
