@@ -121,6 +121,12 @@ final class McuRunCommand implements Callable<Integer> {
             description = "Stack the linker reserves at the bottom of SRAM (inside --budget). Default: ${DEFAULT-VALUE}.")
     String stackSize;
 
+    @Option(names = "--split-partial", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Keep each partially trained conv weight split: its trained input channels in SRAM, the "
+                    + "whole tensor in flash, assembled in planned arena scratch before each op that reads it "
+                    + "(--no-split-partial: whole tensors in SRAM). Default: split.")
+    boolean splitPartial;
+
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
             description = "Seed of the model weights, the samples and the rounding. Default: ${DEFAULT-VALUE}.")
     int seed;
@@ -193,7 +199,9 @@ final class McuRunCommand implements Callable<Integer> {
         Dataset data = SyntheticDataset.parse(dataset, n, in.shape(), in.quant(), seed, 0);
         KernelSources sources = kernelsDir == null ? KernelSources.fromClasspath() : KernelSources.fromDirectory(kernelsDir);
         TrainingProgram program = TrainingCompiler.compile(forward, s, config, memory.options());
-        MemoryPlan plan = MemoryPlan.of(program);
+        CodeGenerator.Options generated = new CodeGenerator.Options(b.target(), firmware.ramBudgetBytes(), data, steps,
+                firmware, splitPartial);
+        MemoryPlan plan = CodeGenerator.plan(program, generated);
         boolean temporary = out == null;
         Path dir = temporary ? Files.createTempDirectory("tinytrain-mcu-") : out;
         String what = String.format(Locale.ROOT, "%s %dx%dx3, %d classes, scheme %s", forward.name(), resolution,
@@ -201,8 +209,7 @@ final class McuRunCommand implements Callable<Integer> {
         progress("generating %s as firmware for %s in %s", what, b.label(), dir);
         CodeGenerator.Project project;
         try {
-            project = CodeGenerator.generate(program, plan, new CodeGenerator.Options(b.target(),
-                    firmware.ramBudgetBytes(), data, steps, firmware), sources, dir);
+            project = CodeGenerator.generate(program, plan, generated, sources, dir);
         } catch (CodegenException.OverBudget e) {
             if (temporary) {
                 delete(dir);
