@@ -243,6 +243,11 @@ final class McuRunCommand implements Callable<Integer> {
                     });
             time.lap("emulate");
             FirmwareReport fw = firmwareReport(q);
+            if (fw.staticRamBytes() != elf.staticRamBytes() || fw.ramBudgetBytes() != elf.ramBudgetBytes()) {
+                throw new McuRunException(1, String.format(Locale.ROOT, "the firmware reports %,d B of .data + .bss "
+                                + "and a %,d B budget, its ELF file %,d B and %,d B: it is not the firmware just built",
+                        fw.staticRamBytes(), fw.ramBudgetBytes(), elf.staticRamBytes(), elf.ramBudgetBytes()));
+            }
             long[] regions = Ttcount.regions(q.errors());
             if (regions.length != steps + 1) {
                 throw new McuRunException(1, "the ttcount plugin reported " + regions.length + " counted regions, the "
