@@ -100,6 +100,12 @@ final class CodegenCommand implements Callable<Integer> {
             description = "Seed of the model weights, the samples and the rounding. Default: ${DEFAULT-VALUE}.")
     int seed;
 
+    @Option(names = "--split-partial", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Keep each partially trained conv weight split: its trained input channels in SRAM, the "
+                    + "whole tensor in flash, assembled in planned arena scratch before each op that reads it. "
+                    + "Default: whole tensors in SRAM.")
+    boolean splitPartial;
+
     @Option(names = "--expected", description = "Also train on the host (best kernel backend) and write what the "
             + "driver must print to DIR/expected_output.txt.")
     boolean expected;
@@ -148,14 +154,15 @@ final class CodegenCommand implements Callable<Integer> {
         KernelSources sources = kernelsDir == null ? KernelSources.fromClasspath() : KernelSources.fromDirectory(kernelsDir);
         CompileOptions options = memory.options();
         TrainingProgram program = TrainingCompiler.compile(forward, s, config, options);
-        MemoryPlan plan = MemoryPlan.of(program);
         Value in = forward.inputs().getFirst();
         Dataset data = dataset == null ? null : SyntheticDataset.parse(dataset, samples, in.shape(), in.quant(), seed, 0);
         int driverSteps = data == null ? 0 : steps == null ? samples : steps;
+        CodeGenerator.Options generated = new CodeGenerator.Options(t, budgetBytes, data, driverSteps)
+                .withSplitPartial(splitPartial);
+        MemoryPlan plan = CodeGenerator.plan(program, generated);
         CodeGenerator.Project project;
         try {
-            project = CodeGenerator.generate(program, plan, new CodeGenerator.Options(t, budgetBytes, data, driverSteps),
-                    sources, out);
+            project = CodeGenerator.generate(program, plan, generated, sources, out);
         } catch (CodegenException.OverBudget e) {
             spec.commandLine().getErr().println("tinytrain: " + e.getMessage());
             spec.commandLine().getErr().flush();
@@ -181,8 +188,9 @@ final class CodegenCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "%s %dx%dx3, %d classes, scheme %s -> %s (%s, %d files)%n", forward.name(),
                     resolution, resolution, k, s.name(), out, t.label(), project.files().size());
             o.printf(Locale.ROOT, "  SRAM  arena           %,10d B%n", z.arenaBytes());
-            o.printf(Locale.ROOT, "        trained params  %,10d B  (whole tensors; the trained slices are %,d B)%n",
-                    z.trainedSramBytes(), z.trainedSliceBytes());
+            o.printf(Locale.ROOT, "        trained params  %,10d B  (%s; the trained slices are %,d B)%n",
+                    z.trainedSramBytes(), splitPartial ? "partially trained convs split" : "whole tensors",
+                    z.trainedSliceBytes());
             o.printf(Locale.ROOT, "        optimizer state %,10d B%n", z.stateSramBytes());
             o.printf(Locale.ROOT, "        total           %,10d B%n", z.sramBytes());
             o.printf(Locale.ROOT, "  flash frozen params   %,10d B, kernel parameters %,d B, samples %,d B (plus code)%n",
@@ -206,8 +214,13 @@ final class CodegenCommand implements Callable<Integer> {
      */
     private static DriverOutput hostRun(Graph forward, SparseScheme scheme, TrainConfig config, long arenaBytes,
                                         Dataset data, int steps) {
+        return hostRun(forward, scheme, config, arenaBytes, data, steps, KernelBackends.best().backend());
+    }
+
+    /** {@link #hostRun(Graph, SparseScheme, TrainConfig, long, Dataset, int)} on these kernels ({@code mcu run}). */
+    static DriverOutput hostRun(Graph forward, SparseScheme scheme, TrainConfig config, long arenaBytes,
+                                Dataset data, int steps, KernelBackend kernels) {
         TrainingProgram plain = TrainingCompiler.compile(forward, scheme, config, new CompileOptions(true, false, false));
-        KernelBackend kernels = KernelBackends.best().backend();
         try (TrainingSession session = new TrainingSession(plain, kernels, MemoryPlan.of(plain))) {
             float[] losses = new float[steps];
             for (int i = 0; i < steps; i++) {

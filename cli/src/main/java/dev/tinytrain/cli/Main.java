@@ -18,7 +18,7 @@ import java.util.Properties;
         subcommands = {DemoCommand.class, KernelsCommand.class, TrainCommand.class, PlanCommand.class,
                 MemoryTableCommand.class, ExportCommand.class, InspectCommand.class, PredictCommand.class,
                 DatasetCommand.class, PretrainCommand.class, QuantizeCommand.class, ExperimentCommand.class,
-                CodegenCommand.class, CommandLine.HelpCommand.class},
+                CodegenCommand.class, McuCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'tinytrain help COMMAND' for a command's options.",
                 "Documentation: README.md in the repository."})
 public final class Main implements Runnable {

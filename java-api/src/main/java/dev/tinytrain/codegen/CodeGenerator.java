@@ -44,6 +44,10 @@ import java.util.stream.Stream;
  *   DIR/main.c                    the driver
  *   DIR/kernels/include, src      the kernel library
  * </pre>
+ * A firmware project ({@link Firmware}) has the firmware driver as {@code main.c}, a CMake build that
+ * links {@code tt_train.elf} with the board's linker script, and the kernel library's
+ * {@code boards/}, {@code cmake/} and {@code qemu-plugin/} under {@code kernels/} instead of
+ * {@code cmake/arm-none-eabi.cmake}.
  */
 public final class CodeGenerator {
 
@@ -55,8 +59,13 @@ public final class CodeGenerator {
      * @param budgetBytes SRAM budget (arena, trained parameters and optimizer state), or -1 for none
      * @param samples     samples to embed for the driver (images in the model's input layout), or null for none
      * @param steps       training steps the driver runs (cycling through the samples); 0 with no samples
+     * @param firmware    a firmware for a board instead of the portable driver, or null
+     * @param splitPartial keep each partially trained conv weight split: its trained input channels in SRAM,
+     *                    the whole tensor in flash, assembled in planned arena scratch before each op that
+     *                    reads it ({@link SplitWeights}); the plan must come from {@link #plan}
      */
-    public record Options(Target target, long budgetBytes, Dataset samples, int steps) {
+    public record Options(Target target, long budgetBytes, Dataset samples, int steps, Firmware firmware,
+                          boolean splitPartial) {
         public Options {
             Objects.requireNonNull(target, "target");
             if (steps < 0) {
@@ -65,6 +74,28 @@ public final class CodeGenerator {
             if (samples == null && steps > 0) {
                 throw new IllegalArgumentException("the driver needs samples to run " + steps + " steps");
             }
+            if (firmware != null && firmware.board().target() != target) {
+                throw new IllegalArgumentException("board " + firmware.board().label() + " carries a "
+                        + firmware.board().target().label() + ", not the target " + target.label());
+            }
+            if (firmware != null && samples == null) {
+                throw new IllegalArgumentException("a firmware needs samples to train on");
+            }
+        }
+
+        /** The portable driver (no firmware), partially trained tensors whole in SRAM. */
+        public Options(Target target, long budgetBytes, Dataset samples, int steps) {
+            this(target, budgetBytes, samples, steps, null, false);
+        }
+
+        /** These options with partially trained conv weights split (or whole). */
+        public Options withSplitPartial(boolean split) {
+            return new Options(target, budgetBytes, samples, steps, firmware, split);
+        }
+
+        /** These options building a firmware for a board. */
+        public Options withFirmware(Firmware fw) {
+            return new Options(target, budgetBytes, samples, steps, fw, splitPartial);
         }
 
         /** Host target, no budget, the driver trains once over every sample. */
@@ -74,13 +105,41 @@ public final class CodeGenerator {
     }
 
     /**
+     * A firmware for a board instead of the portable driver: the project also carries the kernel
+     * library's board support (startup, semihosting console and exit, linker scripts), its
+     * Cortex-M toolchain files and the ttcount QEMU plugin's source, and links {@code tt_train.elf}
+     * against the board's linker script with these budgets, so that a firmware that does not fit
+     * fails to link. Its driver ({@code main.c}) wraps every training step and one inference in
+     * {@code tt_count_begin}/{@code tt_count_end} and reports the painted stack peak.
+     *
+     * @param board            the board (and through it the core)
+     * @param ramBudgetBytes   SRAM the firmware may use: the reserved stack, .data and .bss
+     * @param flashBudgetBytes flash the firmware may use: code, constants and the .data image
+     * @param stackBytes       stack the linker reserves at the bottom of SRAM
+     */
+    public record Firmware(Board board, long ramBudgetBytes, long flashBudgetBytes, long stackBytes) {
+        public Firmware {
+            Objects.requireNonNull(board, "board");
+            if (ramBudgetBytes <= 0 || flashBudgetBytes <= 0) {
+                throw new IllegalArgumentException("budgets must be > 0, got SRAM " + ramBudgetBytes + " B, flash "
+                        + flashBudgetBytes + " B");
+            }
+            if (stackBytes < 256 || stackBytes % 8 != 0) {
+                throw new IllegalArgumentException("the stack must be a multiple of 8 bytes and at least 256 B, got "
+                        + stackBytes);
+            }
+        }
+    }
+
+    /**
      * Bytes of what the generated arrays take.
      *
      * @param arenaBytes        the static arena (SRAM)
-     * @param trainedSramBytes  trained weights and biases, whole tensors (SRAM, plus their initial values in flash)
+     * @param trainedSramBytes  trained weights and biases (SRAM, plus their initial values in flash): whole tensors,
+     *                          or only the trained slice of a split one
      * @param trainedSliceBytes the planner's count of the same: only the trained channel slices
      * @param stateSramBytes    momentum and float master buffers (SRAM)
-     * @param frozenFlashBytes  frozen weights and biases (flash)
+     * @param frozenFlashBytes  frozen weights and biases, and the whole copy of each split tensor (flash)
      * @param paramFlashBytes   prepared kernel parameters: multipliers, shifts, scales, channel lists, structs (flash)
      * @param sampleFlashBytes  embedded samples (flash)
      */
@@ -91,6 +150,19 @@ public final class CodeGenerator {
         public long sramBytes() {
             return arenaBytes + trainedSramBytes + stateSramBytes;
         }
+    }
+
+    /**
+     * The memory plan {@link #generate} needs for these options: the program's plan
+     * ({@link MemoryPlan#of}), plus, with {@link Options#splitPartial()}, scratch at every op that reads a
+     * split tensor to assemble it in.
+     */
+    public static MemoryPlan plan(TrainingProgram program, Options options) {
+        if (!options.splitPartial()) {
+            return MemoryPlan.of(program);
+        }
+        return MemoryPlan.planned(program.graph(), program.options().inPlace(),
+                SplitWeights.of(program.graph()).extraScratch());
     }
 
     /** A written project: its folder, the files written (relative paths), and the sizes. */
@@ -114,7 +186,8 @@ public final class CodeGenerator {
         Objects.requireNonNull(program, "program");
         Objects.requireNonNull(plan, "plan");
         Objects.requireNonNull(kernels, "kernels");
-        Symbols symbols = new Symbols(program, plan);
+        SplitWeights splits = options.splitPartial() ? SplitWeights.of(program.graph()) : SplitWeights.none();
+        Symbols symbols = new Symbols(program, plan, splits);
         checkSamples(program, options);
         CWriter run = new CWriter();
         run.function("static tt_status tt_run(int train, float lr)");
@@ -122,6 +195,11 @@ public final class CodeGenerator {
         run.line("(void)lr;");
         KernelCalls calls = new KernelCalls(program, plan, symbols, kernels, run);
         calls.lowerAll();
+        for (Value v : symbols.trained()) {
+            if (splits.isSplit(v)) {
+                calls.splitChannels(v);   // declared before the checksum reads them
+            }
+        }
         run.line("return TT_OK;");
         run.close();
         for (String k : calls.kernels()) {
@@ -140,23 +218,37 @@ public final class CodeGenerator {
         files.put("model_weights.c", utf8(weightsSource(program, symbols)));
         files.put("samples.h", utf8(samplesHeader(program, options)));
         files.put("samples.c", utf8(samplesSource(program, options)));
-        files.put("main.c", utf8(driver()));
-        files.put("CMakeLists.txt", utf8(Template.render("CMakeLists.txt", Map.of(
-                "MODEL", what(program), "TARGET", options.target().label(),
-                "TOOLCHAIN", options.target().arm() ? String.join("\n",
-                        "# Cross toolchain unless the command line names another.",
-                        "if(NOT CMAKE_TOOLCHAIN_FILE)",
-                        "    set(CMAKE_TOOLCHAIN_FILE \"${CMAKE_CURRENT_SOURCE_DIR}/cmake/arm-none-eabi.cmake\")",
-                        "endif()") : "# Host build: the default C compiler."))));
-        if (options.target().arm()) {
-            files.put("cmake/arm-none-eabi.cmake", utf8(Template.render("arm-none-eabi.cmake", Map.of(
-                    "TARGET", options.target().label(), "CPU_FLAGS", String.join(" ", options.target().cpuFlags())))));
+        Firmware fw = options.firmware();
+        if (fw == null) {
+            files.put("main.c", utf8(driver()));
+            files.put("CMakeLists.txt", utf8(Template.render("CMakeLists.txt", Map.of(
+                    "MODEL", what(program), "TARGET", options.target().label(),
+                    "TOOLCHAIN", options.target().arm() ? String.join("\n",
+                            "# Cross toolchain unless the command line names another.",
+                            "if(NOT CMAKE_TOOLCHAIN_FILE)",
+                            "    set(CMAKE_TOOLCHAIN_FILE \"${CMAKE_CURRENT_SOURCE_DIR}/cmake/arm-none-eabi.cmake\")",
+                            "endif()") : "# Host build: the default C compiler."))));
+            if (options.target().arm()) {
+                files.put("cmake/arm-none-eabi.cmake", utf8(Template.render("arm-none-eabi.cmake", Map.of(
+                        "TARGET", options.target().label(), "CPU_FLAGS", String.join(" ", options.target().cpuFlags())))));
+            }
+        } else {
+            kernels.requireBoardSupport(fw.board());
+            files.put("main.c", utf8(FirmwareDriver.source()));
+            files.put("CMakeLists.txt", utf8(Template.render("CMakeLists-firmware.txt", Map.of(
+                    "MODEL", what(program), "TARGET", options.target().label(), "BOARD", fw.board().boardName(),
+                    "TOOLCHAIN", fw.board().toolchainFile(), "RAM_BUDGET", Long.toString(fw.ramBudgetBytes()),
+                    "FLASH_BUDGET", Long.toString(fw.flashBudgetBytes()), "STACK_SIZE",
+                    Long.toString(fw.stackBytes())))));
         }
         files.put("README.md", utf8(readme(program, options, sizes)));
         for (Map.Entry<String, byte[]> e : kernels.files().entrySet()) {
-            files.put("kernels/" + e.getKey(), e.getValue());
+            if (fw != null || KernelSources.isLibraryFile(e.getKey())) {
+                files.put("kernels/" + e.getKey(), e.getValue());
+            }
         }
         files.put(MARKER, utf8("tinytrain codegen: " + what(program) + ", target " + options.target().label()
+                + (fw == null ? "" : ", firmware for " + fw.board().label())
                 + "\nThis folder is generated; tinytrain codegen overwrites it.\n"));
         write(dir, files);
         return new Project(dir, List.copyOf(files.keySet()), sizes);
@@ -200,10 +292,12 @@ public final class CodeGenerator {
         if (sizes.sramBytes() > budget) {
             throw new CodegenException.OverBudget(String.format(Locale.ROOT, "%s does not fit the budget as generated:"
                             + " it needs %,d B of SRAM, %,d B are available, %,d B too many.%n  arena %,d B, trained "
-                            + "parameters %,d B (whole tensors; the plan counts only their trained slices, %,d B), "
+                            + "parameters %,d B (%s; the plan counts only their trained slices, %,d B), "
                             + "optimizer state %,d B",
                     what(program), sizes.sramBytes(), budget, sizes.sramBytes() - budget, sizes.arenaBytes(),
-                    sizes.trainedSramBytes(), sizes.trainedSliceBytes(), sizes.stateSramBytes()),
+                    sizes.trainedSramBytes(), options.splitPartial() ? "partially trained convs split, depthwise ones "
+                            + "whole" : "whole tensors, see the split option", sizes.trainedSliceBytes(),
+                    sizes.stateSramBytes()),
                     sizes.sramBytes(), budget);
         }
     }
@@ -214,15 +308,15 @@ public final class CodeGenerator {
         long slices = 0;
         long state = 0;
         for (Value v : symbols.trained()) {
-            trained += v.byteSize();
+            trained += symbols.splits().isSplit(v) ? symbols.splits().split(v).sliceBytes() : v.byteSize();
             Symbols.State s = symbols.state(v);
             slices += s.elements() * (v.dtype() == dev.tinytrain.tensor.DType.INT8 ? 1 : 4);
             state += 4 * s.elements() * ((s.velocity() == null ? 0 : 1) + (s.master() == null ? 0 : 1));
         }
         long frozen = 0;
         for (Value v : symbols.constants()) {
-            if (!symbols.isTrained(v)) {
-                frozen += v.byteSize();
+            if (!symbols.isTrained(v) || symbols.splits().isSplit(v)) {
+                frozen += v.byteSize();      // (a split tensor's whole copy is in flash)
             }
         }
         Dataset d = options.samples();
@@ -344,6 +438,21 @@ public final class CodeGenerator {
         out.append("/* ---- prepared kernel parameters ---- */\n").append(p).append('\n');
 
         CWriter f = new CWriter();
+        if (symbols.trained().stream().anyMatch(symbols.splits()::isSplit)) {
+            f.blockComment("A split weight tensor [rows][c], assembled where an op reads it: the whole tensor's flash",
+                    "copy, then its n trained channels (strictly increasing) from the SRAM slice [rows][n].");
+            f.function("static void tt_assemble_s8(int8_t *dst, const int8_t *frozen, const int8_t *trained, "
+                    + "uint32_t rows, uint32_t c, uint32_t n, const int32_t *channels)");
+            f.line("uint32_t r;");
+            f.line("uint32_t j;");
+            f.line("memcpy(dst, frozen, rows * c);");
+            f.open("for (r = 0; r < rows; ++r)");
+            f.open("for (j = 0; j < n; ++j)");
+            f.line("dst[r * c + (uint32_t)channels[j]] = trained[r * n + j];");
+            f.close();
+            f.close();
+            f.close().blank();
+        }
         f.function("static tt_status tt_fail(int32_t op, tt_status status)");
         f.line("tt_last_op = op;");
         f.line("tt_last_status = status;");
@@ -443,12 +552,37 @@ public final class CodeGenerator {
             g.line("return h;");
             g.close().blank();
         }
+        boolean split = symbols.trained().stream().anyMatch(symbols.splits()::isSplit);
+        if (split) {
+            g.comment("A split tensor's bytes in order: trained channels from the SRAM slice, the rest from flash.");
+            g.function("static uint64_t tt_fnv1a_split(uint64_t h, const int8_t *frozen, const int8_t *trained, "
+                    + "uint32_t rows, uint32_t c, uint32_t n, const int32_t *channels)");
+            g.line("uint32_t r;");
+            g.line("uint32_t ch;");
+            g.open("for (r = 0; r < rows; ++r)");
+            g.line("uint32_t j = 0;");
+            g.open("for (ch = 0; ch < c; ++ch)");
+            g.line("int8_t v = frozen[r * c + ch];");
+            g.open("if (j < n && (uint32_t)channels[j] == ch)");
+            g.line("v = trained[r * n + j];");
+            g.line("++j;");
+            g.close();
+            g.line("h = (h ^ (uint8_t)v) * UINT64_C(0x100000001b3);");
+            g.close();
+            g.close();
+            g.line("return h;");
+            g.close().blank();
+        }
         g.function("uint64_t tt_model_checksum(void)");
         g.line("uint64_t h = UINT64_C(0xcbf29ce484222325);");
         for (Value v : trainedInChecksumOrder(symbols)) {
             int nameBytes = v.name().getBytes(StandardCharsets.UTF_8).length;
             g.line("h = tt_fnv1a(h, (const uint8_t *)" + CWriter.stringLiteral(v.name()) + ", " + nameBytes + "u);");
-            if (v.dtype() == dev.tinytrain.tensor.DType.INT8) {
+            if (symbols.splits().isSplit(v)) {
+                SplitWeights.Split sp = symbols.splits().split(v);
+                g.statement("h = tt_fnv1a_split(", List.of("h", symbols.array(v), symbols.slice(v), sp.rows() + "u",
+                        v.dims().c() + "u", sp.channels().length + "u", "tt_split_" + v.id() + "_channels"), ");");
+            } else if (v.dtype() == dev.tinytrain.tensor.DType.INT8) {
                 g.line("h = tt_fnv1a(h, (const uint8_t *)" + symbols.array(v) + ", " + v.elements() + "u);");
             } else {
                 g.line("h = tt_fnv1a_s32(h, " + symbols.array(v) + ", " + v.elements() + "u);");
@@ -480,6 +614,9 @@ public final class CodeGenerator {
         w.line("#include <stdint.h>").blank();
         for (Value v : symbols.constants()) {
             w.line("extern " + declaration(v, symbols) + ";");
+            if (symbols.splits().isSplit(v)) {
+                w.line("extern " + sliceDeclaration(v, symbols) + ";");
+            }
         }
         for (Value v : symbols.trained()) {
             Symbols.State s = symbols.state(v);
@@ -496,7 +633,13 @@ public final class CodeGenerator {
 
     private static String declaration(Value v, Symbols symbols) {
         String type = Symbols.ctype(v.dtype());
-        return (symbols.isTrained(v) ? "" : "const ") + type + " " + symbols.array(v) + "[" + v.elements() + "]";
+        boolean sram = symbols.isTrained(v) && !symbols.splits().isSplit(v);
+        return (sram ? "" : "const ") + type + " " + symbols.array(v) + "[" + v.elements() + "]";
+    }
+
+    /** The SRAM slice of a split tensor: {@code int8_t tt_trained_<id>[rows * n]}. */
+    private static String sliceDeclaration(Value v, Symbols symbols) {
+        return "int8_t " + symbols.slice(v) + "[" + symbols.splits().split(v).sliceBytes() + "]";
     }
 
     private static String weightsSource(TrainingProgram program, Symbols symbols) {
@@ -506,18 +649,25 @@ public final class CodeGenerator {
         w.blockComment("Generated by tinytrain codegen: parameters of " + what(program) + ". Do not edit.",
                 "",
                 "Frozen weights and biases are const (flash). Trained ones are writable (SRAM; their initial values",
-                "also take flash): the whole tensor, also where only some input channels train, because the",
-                "update kernels change a weight tensor in place. Optimizer state covers the trained slice only.");
+                "also take flash): the whole tensor where only some input channels train (the update kernels change",
+                "a weight tensor in place), unless it is split: then only its trained channels are in SRAM",
+                "(tt_trained_<id>) and the whole tensor is in flash. Optimizer state covers the trained slice only.");
         w.line("#include \"model_weights.h\"");
         for (Value v : symbols.constants()) {
             w.blank();
-            String where = symbols.isTrained(v) ? "trained, SRAM" + partial.getOrDefault(v, "") : "frozen, flash";
+            boolean split = symbols.splits().isSplit(v);
+            String where = split ? "split: the whole tensor in flash, its trained input channels in SRAM ("
+                    + symbols.slice(v) + ", [rows][" + symbols.splits().split(v).channels().length + "])"
+                    : symbols.isTrained(v) ? "trained, SRAM" + partial.getOrDefault(v, "") : "frozen, flash";
             w.comment(v.ref() + " " + v.name() + " " + Symbols.ctype(v.dtype()) + Arrays.toString(v.shape())
                     .replace(" ", "") + ": " + where);
             if (v.dtype() == dev.tinytrain.tensor.DType.INT8) {
                 w.array(declaration(v, symbols), g.int8(v));
             } else {
                 w.array(declaration(v, symbols), g.int32(v));
+            }
+            if (split) {
+                w.array(sliceDeclaration(v, symbols), slice(g.int8(v), symbols.splits().split(v)));
             }
         }
         for (Value v : symbols.trained()) {
@@ -533,6 +683,19 @@ public final class CodeGenerator {
             }
         }
         return w.toString();
+    }
+
+    /** The trained input channels of each row of a [rows][c] tensor: [rows][n]. */
+    private static byte[] slice(byte[] whole, SplitWeights.Split sp) {
+        int c = whole.length / Math.toIntExact(sp.rows());
+        int[] ch = sp.channels();
+        byte[] out = new byte[Math.toIntExact(sp.sliceBytes())];
+        for (int r = 0; r < sp.rows(); r++) {
+            for (int j = 0; j < ch.length; j++) {
+                out[r * ch.length + j] = whole[r * c + ch[j]];
+            }
+        }
+        return out;
     }
 
     /** ", 12 of 48 input channels train" for weights whose update covers only some channels. */
@@ -659,15 +822,30 @@ public final class CodeGenerator {
     }
 
     private static String readme(TrainingProgram program, Options options, Sizes sizes) {
-        String build = options.target().arm()
-                ? "cmake -S . -B build -DTT_LINKER_SCRIPT=/path/to/board.ld && cmake --build build\n"
-                + "# then run build/tt_train on the board or in an emulator with semihosting"
-                : "cmake -S . -B build && cmake --build build && ./build/tt_train";
+        Firmware fw = options.firmware();
+        String build;
+        if (fw != null) {
+            build = "cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build   # build/tt_train.elf\n"
+                    + (fw.board().qemuMachine() == null ? "# then flash build/tt_train.elf (semihosting needs a debugger)"
+                    : "qemu-system-arm -M " + fw.board().qemuMachine() + " -nographic -monitor none -serial none "
+                    + "-semihosting-config enable=on,target=native -kernel build/tt_train.elf\n"
+                    + "# instruction counts: cc -std=c11 -O2 -shared -fPIC -o ttcount.so kernels/qemu-plugin/ttcount.c\n"
+                    + "# then add -plugin ./ttcount.so to the qemu-system-arm command");
+        } else if (options.target().arm()) {
+            build = "cmake -S . -B build -DTT_LINKER_SCRIPT=/path/to/board.ld && cmake --build build\n"
+                    + "# then run build/tt_train on the board or in an emulator with semihosting";
+        } else {
+            build = "cmake -S . -B build && cmake --build build && ./build/tt_train";
+        }
         Dataset d = options.samples();
         Map<String, String> v = new java.util.HashMap<>();
         v.put("MODEL", what(program));
         v.put("TARGET", options.target().label());
         v.put("BUILD", build);
+        v.put("DRIVER", fw == null ? "the test driver (portable C, output through stdio)"
+                : "the firmware driver for " + fw.board().label() + " (semihosting console, instruction-count markers,"
+                + " painted stack peak); `kernels/boards`, `kernels/cmake`, `kernels/qemu-plugin`: board support,"
+                + " toolchain files and the ttcount QEMU plugin");
         v.put("STEPS", Integer.toString(options.steps()));
         v.put("SAMPLES", Integer.toString(d == null ? 0 : d.size()));
         v.put("DATASET", d == null ? "none" : d.name());
@@ -676,7 +854,13 @@ public final class CodeGenerator {
         v.put("STATE", String.format(Locale.ROOT, "%,d", sizes.stateSramBytes()));
         v.put("FROZEN", String.format(Locale.ROOT, "%,d", sizes.frozenFlashBytes()));
         v.put("PARAMS", String.format(Locale.ROOT, "%,d", sizes.paramFlashBytes()));
-        v.put("SLICES", String.format(Locale.ROOT, "%,d", sizes.trainedSliceBytes()));
+        v.put("PARTIAL", options.splitPartial()
+                ? "A conv layer of which only some input channels train is split: its trained channels are in SRAM\n"
+                + "(the planner's count of the trained slices is " + String.format(Locale.ROOT, "%,d", sizes.trainedSliceBytes())
+                + " B), the whole tensor is in flash, and each op that reads it\nassembles it in planned arena scratch first."
+                : "A layer of which only some input channels train is in SRAM whole (the kernels update a weight\n"
+                + "tensor in place), so the trained parameters here take more than the planner's count of the\n"
+                + "trained slices (" + String.format(Locale.ROOT, "%,d", sizes.trainedSliceBytes()) + " B).");
         return Template.render("README.md", v);
     }
 
@@ -684,6 +868,12 @@ public final class CodeGenerator {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
     }
 
     private static void write(Path dir, Map<String, byte[]> files) {
@@ -700,19 +890,29 @@ public final class CodeGenerator {
                     throw new CodegenException(dir + " is not empty and was not written by tinytrain codegen (no "
                             + MARKER + "): refusing to write into it; give a new or empty folder");
                 }
+                // files of an earlier kernel copy that this one lacks go; the rest is compared below
                 Path old = dir.resolve("kernels");
                 if (Files.isDirectory(old)) {
                     try (Stream<Path> s = Files.walk(old)) {
                         for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                            Files.delete(p);
+                            String rel = dir.relativize(p).toString().replace('\\', '/');
+                            boolean emptyDir = Files.isDirectory(p) && isEmpty(p);
+                            if (Files.isDirectory(p) ? emptyDir : !files.containsKey(rel)) {
+                                Files.delete(p);
+                            }
                         }
                     }
                 }
             }
+            // a file whose contents did not change keeps its time stamp, so a build folder inside the
+            // project rebuilds only what changed
             for (Map.Entry<String, byte[]> e : files.entrySet()) {
                 Path p = dir.resolve(e.getKey());
                 Files.createDirectories(p.getParent());
-                Files.write(p, e.getValue());
+                if (!Files.isRegularFile(p) || Files.size(p) != e.getValue().length
+                        || !Arrays.equals(Files.readAllBytes(p), e.getValue())) {
+                    Files.write(p, e.getValue());
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the project to " + dir + ": " + e.getMessage(), e);

@@ -48,6 +48,7 @@ final class KernelCalls {
     private final Map<Dims, String> dims = new LinkedHashMap<>();
     private final Set<String> kernels = new LinkedHashSet<>();
     private final List<String> masterInit = new ArrayList<>();
+    private final Set<String> splitLists = new LinkedHashSet<>();
     private long paramBytes;
 
     /**
@@ -107,11 +108,51 @@ final class KernelCalls {
                 inTrainBlock = train;
             }
             body.comment("op " + i + ": " + op.mnemonic() + describe(op));
+            assemble(i, op);
             lower(i, op);
+            symbols.clearAssembled();
         }
         if (inTrainBlock) {
             body.close();
         }
+    }
+
+    /**
+     * Before an op that reads split tensors: each one assembled in the op's scratch, after the kernel's
+     * own part (the flash copy, then the trained channels from the SRAM slice), and read from there.
+     */
+    private void assemble(int i, Op op) {
+        List<Value> split = symbols.splits().assembledAt(i);
+        if (split.isEmpty()) {
+            return;
+        }
+        long at = plan.scratchOffset(i) + SplitWeights.align(Scratch.bytes(op, plan.inPlace(i) != null));
+        for (Value v : split) {
+            SplitWeights.Split sp = symbols.splits().split(v);
+            String address = "TT_AT(int8_t, " + at + ")";
+            body.statement("tt_assemble_s8(", List.of(address, symbols.array(v), symbols.slice(v), sp.rows() + "u",
+                    v.dims().c() + "u", sp.channels().length + "u", splitChannels(v)), ");");
+            symbols.assembled(v, address);
+            at += SplitWeights.align(v.byteSize());
+        }
+    }
+
+    /** The trained input channels of a split tensor, declared once. */
+    String splitChannels(Value v) {
+        String name = "tt_split_" + v.id() + "_channels";
+        if (splitLists.add(name)) {
+            intArray(name, symbols.splits().split(v).channels());
+        }
+        return name;
+    }
+
+    /** 0 .. n-1: a split tensor's slice has all of its channels trained. */
+    private String sliceChannels(Value v) {
+        String name = "tt_split_" + v.id() + "_all";
+        if (splitLists.add(name)) {
+            intArray(name, java.util.stream.IntStream.range(0, symbols.splits().split(v).channels().length).toArray());
+        }
+        return name;
     }
 
     private static String describe(Op op) {
@@ -291,11 +332,20 @@ final class KernelCalls {
                 String conv = conv(i, p);
                 String qas = floatArray("tt_op" + i + "_qas", wu.qas());
                 int[] ch = wu.channels();
-                String channels = intArray("tt_op" + i + "_channels", ch);
                 Dims fd = wu.weight().dims();
                 long slice = wu.depthwise() ? (long) fd.h() * fd.w() * ch.length
                         : (long) fd.n() * fd.h() * fd.w() * ch.length;
                 String state = state(i, wu.weight(), slice);
+                if (symbols.splits().isSplit(wu.weight())) {
+                    // the slice as a tensor [out][kh][kw][n] whose channels all train: the same bits
+                    masterInitSlice(wu.weight(), slice);
+                    call(i, "tt_conv2d_grad_weight_update_s8", sgd(wu.tensorId()), "&" + conv, qas,
+                            dims(wu.grad().dims()), symbols.pointer(wu.grad()), dims(wu.saved().dims()),
+                            symbols.pointer(wu.saved()), Integer.toString(ch.length), sliceChannels(wu.weight()),
+                            dims(Dims.of(fd.n(), fd.h(), fd.w(), ch.length)), symbols.slice(wu.weight()), "&" + state);
+                    return;
+                }
+                String channels = intArray("tt_op" + i + "_channels", ch);
                 masterInitWeights(wu.weight(), slice, ch.length, fd.c(), channels);
                 call(i, wu.depthwise() ? "tt_depthwise_conv2d_grad_weight_update_s8" : "tt_conv2d_grad_weight_update_s8",
                         sgd(wu.tensorId()), "&" + conv, qas, dims(wu.grad().dims()), symbols.pointer(wu.grad()),
@@ -331,10 +381,17 @@ final class KernelCalls {
                         "reordering (drop --no-reorder)");
                 String qas = floatArray("tt_op" + i + "_qas", a.qas());
                 int[] ch = a.channels();
-                String channels = intArray("tt_op" + i + "_channels", ch);
                 Dims fd = a.weight().dims();
                 long slice = (a.depthwise() ? 1L : fd.n()) * fd.h() * fd.w() * ch.length;
                 String state = state(i, a.weight(), slice);
+                if (symbols.splits().isSplit(a.weight())) {
+                    masterInitSlice(a.weight(), slice);
+                    call(i, "tt_sgd_update_s8", sgd(a.tensorId()), qas, "0", symbols.pointer(a.gradient()),
+                            Integer.toString(ch.length), sliceChannels(a.weight()),
+                            dims(Dims.of(fd.n(), fd.h(), fd.w(), ch.length)), symbols.slice(a.weight()), "&" + state);
+                    return;
+                }
+                String channels = intArray("tt_op" + i + "_channels", ch);
                 masterInitWeights(a.weight(), slice, ch.length, fd.c(), channels);
                 call(i, "tt_sgd_update_s8", sgd(a.tensorId()), qas, a.depthwise() ? "1" : "0",
                         symbols.pointer(a.gradient()), Integer.toString(ch.length), channels, dims(fd),
@@ -367,6 +424,15 @@ final class KernelCalls {
             masterInit.add("for (i = 0; i < " + slice + "u; ++i) {");
             masterInit.add("    " + symbols.state(weight).master() + "[i] = (float)" + symbols.array(weight)
                     + "[(i / " + n + "u) * " + c + "u + (uint32_t)" + channels + "[i % " + n + "u]];");
+            masterInit.add("}");
+        }
+    }
+
+    /** A split tensor's master copy starts as its SRAM slice, laid out alike. */
+    private void masterInitSlice(Value weight, long slice) {
+        if (symbols.state(weight).master() != null) {
+            masterInit.add("for (i = 0; i < " + slice + "u; ++i) {");
+            masterInit.add("    " + symbols.state(weight).master() + "[i] = (float)" + symbols.slice(weight) + "[i];");
             masterInit.add("}");
         }
     }
@@ -467,11 +533,11 @@ final class KernelCalls {
     /** The op's planned scratch as a {@code tt_context}, or the shared empty one. */
     private String context(int i) {
         long offset = plan.scratchOffset(i);
-        if (offset < 0) {
-            return "&tt_no_scratch";
-        }
         InPlace ip = plan.inPlace(i);
         long bytes = Scratch.bytes(program.graph().ops().get(i), ip != null);
+        if (offset < 0 || bytes == 0) {
+            return "&tt_no_scratch";      // (a scratch planned only to assemble a split tensor in)
+        }
         String name = "tt_op" + i + "_scratch";
         decls.line("static const tt_context " + name + " = {" + symbols.arena(offset) + ", " + bytes + "};");
         paramBytes += 8;

@@ -20,9 +20,10 @@ import java.util.Set;
 /**
  * Where every value of a program lives in the generated C, and its C name or address:
  * parameters are arrays of their own (frozen ones {@code const}, in flash; trained ones in SRAM,
- * the whole tensor even when only some input channels train, because the kernels update a
- * tensor in place), optimizer state arrays sit beside the trained parameters, and everything
- * else is at its planned offset in the one arena. Checks, once, that the plan places every value
+ * the whole tensor when only some input channels train, unless the tensor is split
+ * ({@link SplitWeights}): then its trained slice is in SRAM, the whole tensor in flash, and an op
+ * reading it gets a copy assembled in its scratch), optimizer state arrays sit beside the trained
+ * parameters, and everything else is at its planned offset in the one arena. Checks, once, that the plan places every value
  * the program reads or writes inside the arena and aligned for its type.
  */
 final class Symbols {
@@ -33,13 +34,17 @@ final class Symbols {
 
     private final Graph graph;
     private final MemoryPlan plan;
+    private final SplitWeights splits;
+    /** Split tensors assembled for the op being lowered: value to the C address of its assembled copy. */
+    private final Map<Value, String> assembled = new LinkedHashMap<>();
     private final Set<Value> constants = new LinkedHashSet<>();
     private final List<Value> trained = new ArrayList<>();
     private final Map<Value, State> states = new LinkedHashMap<>();
 
-    Symbols(TrainingProgram program, MemoryPlan plan) {
+    Symbols(TrainingProgram program, MemoryPlan plan, SplitWeights splits) {
         this.graph = program.graph();
         this.plan = plan;
+        this.splits = splits;
         boolean velocity = program.config().momentum() != 0f;
         boolean master = program.config().rounding() == Rounding.FLOAT_MASTER;
         for (Op op : graph.ops()) {
@@ -81,6 +86,45 @@ final class Symbols {
             }
         }
         checkPlacement(program);
+        checkAssemblyScratch();
+    }
+
+    /** Each op that reads a split tensor has planned scratch for the kernel's needs and the assembled copies. */
+    private void checkAssemblyScratch() {
+        for (Map.Entry<Integer, Long> e : splits.extraScratch().entrySet()) {
+            int i = e.getKey();
+            Op op = graph.ops().get(i);
+            long kernel = SplitWeights.align(dev.tinytrain.plan.Scratch.bytes(op, plan.inPlace(i) != null));
+            long needed = kernel + e.getValue();
+            long s = plan.scratchOffset(i);
+            if (s < 0 || plan.scratchBytes(i) < needed || s + needed > plan.arenaBytes()) {
+                throw new CodegenException("op " + i + " (" + op.mnemonic() + ") reads a weight tensor kept split "
+                        + "(trained channels in SRAM, the rest in flash) and needs " + needed + " B of scratch to "
+                        + "assemble it, but the memory plan gives it " + (s < 0 ? "none" : plan.scratchBytes(i) + " B")
+                        + ": plan the program with CodeGenerator.plan(program, options)");
+            }
+        }
+    }
+
+    /** The split tensors (trained slice in SRAM, the whole tensor in flash). */
+    SplitWeights splits() {
+        return splits;
+    }
+
+    /** The SRAM array of a split tensor's trained slice: {@code tt_trained_<id>}. */
+    String slice(Value v) {
+        splits.split(v);
+        return "tt_trained_" + v.id();
+    }
+
+    /** While one op is lowered: read this split tensor from its assembled copy at this C address. */
+    void assembled(Value v, String address) {
+        assembled.put(v, address);
+    }
+
+    /** The op is lowered: the assembled copies are gone. */
+    void clearAssembled() {
+        assembled.clear();
     }
 
     private static long slice(Value weight, boolean depthwise, int channels) {
@@ -173,6 +217,13 @@ final class Symbols {
 
     /** A C expression for the value's data: its array, or its typed address in the arena. */
     String pointer(Value v) {
+        String a = assembled.get(v);
+        if (a != null) {
+            return a;
+        }
+        if (splits.isSplit(v)) {
+            throw new IllegalStateException(v.ref() + " (" + v.name() + ") is split and not assembled for this op");
+        }
         if (graph.isConstant(v)) {
             return array(v);
         }

@@ -69,6 +69,16 @@ public final class Lifetimes {
      * output), and each op's scratch, live at that op only.
      */
     public static List<Block> blocks(Graph g, int alignment, List<InPlace> inPlace) {
+        return blocks(g, alignment, inPlace, Map.of());
+    }
+
+    /**
+     * {@link #blocks(Graph, int, List)} with more scratch at some ops: {@code extraScratch} maps a
+     * schedule position to bytes its op needs beyond the kernel's own scratch (generated code that
+     * assembles a weight tensor there, for example). That op's scratch block is the kernel's bytes,
+     * aligned, followed by these.
+     */
+    public static List<Block> blocks(Graph g, int alignment, List<InPlace> inPlace, Map<Integer, Long> extraScratch) {
         List<Buffer> natural = of(g, alignment);
         Map<Integer, InPlace> byInput = new HashMap<>();
         Map<Integer, InPlace> byOutput = new HashMap<>();
@@ -117,8 +127,13 @@ public final class Lifetimes {
         List<Op> ops = g.ops();
         for (int i = 0; i < ops.size(); i++) {
             long bytes = Scratch.bytes(ops.get(i), inPlaceOps.contains(i));
-            if (bytes > 0) {
-                long aligned = (bytes + alignment - 1) / alignment * alignment;
+            long extra = extraScratch.getOrDefault(i, 0L);
+            if (extra < 0) {
+                throw new IllegalArgumentException("op " + i + ": extra scratch must be >= 0 bytes, got " + extra);
+            }
+            if (bytes > 0 || extra > 0) {
+                long aligned = (bytes + alignment - 1) / alignment * alignment
+                        + (extra + alignment - 1) / alignment * alignment;
                 blocks.add(Block.of(new Buffer(Buffer.scratchId(i), aligned, i, i, dev.tinytrain.graph.Role.SCRATCH)));
             }
         }

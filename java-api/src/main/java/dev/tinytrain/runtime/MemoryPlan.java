@@ -66,8 +66,16 @@ public final class MemoryPlan {
      * strategy). The result is checked for overlaps of simultaneously live buffers.
      */
     public static MemoryPlan planned(Graph g, boolean inPlace) {
+        return planned(g, inPlace, Map.of());
+    }
+
+    /**
+     * {@link #planned(Graph, boolean)} with more scratch at some ops (schedule position to bytes,
+     * placed after the kernel's own aligned scratch; see {@link Lifetimes#blocks(Graph, int, List, Map)}).
+     */
+    public static MemoryPlan planned(Graph g, boolean inPlace, Map<Integer, Long> extraScratch) {
         List<InPlace> pairs = inPlace ? InPlace.find(g, Lifetimes.of(g, ALIGN)) : List.of();
-        List<Block> blocks = Lifetimes.blocks(g, ALIGN, pairs);
+        List<Block> blocks = Lifetimes.blocks(g, ALIGN, pairs, extraScratch);
         List<Buffer> parts = Lifetimes.parts(blocks);
         long bound = Lifetimes.lowerBound(parts);
         Map<Integer, Long> best = null;
@@ -143,6 +151,12 @@ public final class MemoryPlan {
     /** Offset of the scratch of the op at schedule position {@code op}; -1 when it has none. */
     public long scratchOffset(int op) {
         return offsets.getOrDefault(Buffer.scratchId(op), -1L);
+    }
+
+    /** Bytes of the scratch of the op at schedule position {@code op} as planned (aligned); 0 when it has none. */
+    public long scratchBytes(int op) {
+        int id = Buffer.scratchId(op);
+        return parts.stream().filter(b -> b.id() == id).mapToLong(Buffer::bytes).findFirst().orElse(0);
     }
 
     /** The in-place decision for the op at schedule position {@code op}, or {@code null}. */
