@@ -3,7 +3,11 @@ package dev.tinytrain.cli;
 import dev.tinytrain.data.DatasetOptions;
 import dev.tinytrain.data.Datasets;
 import dev.tinytrain.data.Splits;
+import dev.tinytrain.experiment.FloatTransfer;
 import dev.tinytrain.experiment.Heads;
+import dev.tinytrain.fp32.FloatCheckpoint;
+import dev.tinytrain.fp32.FloatNet;
+import dev.tinytrain.fp32.Fp32Backends;
 import dev.tinytrain.experiment.Method;
 import dev.tinytrain.experiment.TransferExperiment;
 import dev.tinytrain.experiment.TransferReport;
@@ -58,6 +62,11 @@ final class ExperimentCommand implements Runnable {
         @Option(names = "--pretrained", paramLabel = "FILE", description = "The pre-trained int8 model (.tflite).")
         Path pretrained;
 
+        @Option(names = "--float-parent", paramLabel = "FILE",
+                description = {"The float parent of --pretrained (a 'tinytrain pretrain' checkpoint), for fp32-full."
+                        + " Default: the .ckpt next to the .tflite with the same name, when there is one."})
+        Path floatParent;
+
         @Option(names = "--model", paramLabel = "NAME",
                 description = "Without --pretrained: a built-in architecture with seeded random weights (for tests).")
         String model;
@@ -75,16 +84,22 @@ final class ExperimentCommand implements Runnable {
         int limitPerClass;
 
         @Option(names = "--eval", defaultValue = "0", paramLabel = "N",
-                description = "Evaluate on the first N validation and test images; 0 = all. Default: ${DEFAULT-VALUE}.")
+                description = "Test on the first N test images; 0 = all. Default: ${DEFAULT-VALUE}.")
         int eval;
+
+        @Option(names = "--validation", paramLabel = "N",
+                description = "Choose learning rates on the first N validation images; 0 = all. Default: as --eval.")
+        Integer validation;
 
         @Option(names = "--methods", split = ",", paramLabel = "M",
                 description = "Methods (default: the paper's table for the model's sparse scheme).")
         List<String> methods;
 
-        @Option(names = "--scheme", defaultValue = "mcunet-49kb", paramLabel = "S",
-                description = "The sparse scheme of the default method list. Default: ${DEFAULT-VALUE}.")
-        String sparse;
+        @Option(names = "--schemes", split = ",", paramLabel = "S",
+                description = {"The sparse schemes of the default method list; the first is also run with each"
+                        + " update rounding rule. Default: the model's own (mcunet-49kb,...,mcunet-148kb for"
+                        + " mcunet-5fps; mbv2-sparse; proxyless-sparse)."})
+        List<String> schemes;
 
         @Option(names = "--seeds", defaultValue = "3", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
         int seeds;
@@ -97,12 +112,16 @@ final class ExperimentCommand implements Runnable {
         int gridEpochs;
 
         @Option(names = "--qas-grid", split = ",", paramLabel = "LR",
-                description = "Learning rates tried for QAS methods. Default: 0.001,0.003,0.01,0.03.")
+                description = "Learning rates tried for QAS methods. Default: 0.0003,0.001,0.003,0.01,0.03,0.1,0.3.")
         float[] qasGrid;
 
         @Option(names = "--sgd-grid", split = ",", paramLabel = "LR",
-                description = "Learning rates tried for plain int8 SGD (integer units). Default: 10,100,1000,10000.")
+                description = "Learning rates tried for plain int8 SGD (integer units). Default: 10,30,100,300,1000,3000.")
         float[] sgdGrid;
+
+        @Option(names = "--fp32-grid", split = ",", paramLabel = "LR",
+                description = "Learning rates tried for fp32-full. Default: as --qas-grid.")
+        float[] fp32Grid;
 
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where the table, JSON and plot go.")
         Path out;
@@ -128,22 +147,43 @@ final class ExperimentCommand implements Runnable {
             if (g.outputs().getFirst().shape()[1] != classes) {
                 g = Heads.replaceClassifier(g, classes, 7);
             }
+            Path parent = floatParent != null ? floatParent : siblingCheckpoint(pretrained);
             List<Method> ms = new ArrayList<>();
             if (methods == null) {
-                ms.addAll(TransferExperiment.paperMethods(List.of(sparse), 6));
-                ms.removeIf(Method::fp32);          // the float parent is not part of a .tflite
+                ms.addAll(TransferExperiment.paperMethods(schemes != null ? schemes : defaultSchemes(g), 6));
+                if (parent == null) {
+                    ms.removeIf(Method::fp32);
+                    err.println("note: fp32-full left out: no float parent (give --float-parent FILE.ckpt)");
+                }
             } else {
                 for (String m : methods) {
                     ms.add(Method.parse(m));
                 }
             }
-            var val = eval > 0 ? Datasets.subset(splits.validation(), eval) : splits.validation();
+            FloatTransfer fp32 = null;
+            if (ms.stream().anyMatch(Method::fp32)) {
+                if (parent == null) {
+                    throw new ParameterException(spec.commandLine(), "method fp32-full needs the float parent model:"
+                            + " give --float-parent FILE.ckpt (the checkpoint 'tinytrain pretrain' wrote)");
+                }
+                FloatNet net = FloatCheckpoint.read(parent).net();
+                int[] shape = in.shape();
+                if (net.resolution() != shape[1] || net.inChannels() != shape[3]) {
+                    throw new IllegalArgumentException("float parent " + parent + " takes " + net.resolution() + "x"
+                            + net.resolution() + "x" + net.inChannels() + " images, the int8 model " + shape[1] + "x"
+                            + shape[2] + "x" + shape[3]);
+                }
+                fp32 = new FloatTransfer(net, Heads.dequantizedClassifier(g), Fp32Backends.best());
+            }
+            int valSize = validation != null ? validation : eval;
+            var val = valSize > 0 ? Datasets.subset(splits.validation(), valSize) : splits.validation();
             var test = eval > 0 ? Datasets.subset(splits.test(), eval) : splits.test();
             TransferExperiment.Config d = TransferExperiment.Config.defaults();
             TransferExperiment.Config config = new TransferExperiment.Config(epochs, gridEpochs, seeds,
-                    qasGrid != null ? qasGrid : d.qasGrid(), sgdGrid != null ? sgdGrid : d.sgdGrid(), d.fp32Grid());
+                    qasGrid != null ? qasGrid : d.qasGrid(), sgdGrid != null ? sgdGrid : d.sgdGrid(),
+                    fp32Grid != null ? fp32Grid : d.fp32Grid());
             KernelBackend backend = KernelBackends.best().backend();
-            TransferExperiment ex = new TransferExperiment(g, splits.train(), val, test, backend, config, null,
+            TransferExperiment ex = new TransferExperiment(g, splits.train(), val, test, backend, config, fp32,
                     s -> { err.println("  " + s); err.flush(); });
             o.printf("%s on %s: %d train / %d validation / %d test images, %d classes; %d methods x %d seeds, %d"
                             + " epochs%n", g.name(), splits.spec().name(), splits.train().size(), val.size(), test.size(),
@@ -182,6 +222,33 @@ final class ExperimentCommand implements Runnable {
                     out.resolve("results.png"));
             o.flush();
             return 0;
+        }
+
+        /** The released or our own sparse schemes of the model's architecture, told by its name. */
+        private List<String> defaultSchemes(Graph g) {
+            String n = g.name();
+            if (n.startsWith("mcunet")) {
+                return List.of("mcunet-49kb", "mcunet-74kb", "mcunet-99kb", "mcunet-124kb", "mcunet-148kb");
+            }
+            if (n.startsWith("mobilenetv2")) {
+                return List.of("mbv2-sparse");
+            }
+            if (n.startsWith("proxyless")) {
+                return List.of("proxyless-sparse");
+            }
+            throw new ParameterException(spec.commandLine(), "no sparse scheme is known for model '" + n
+                    + "': give --schemes (a name or a scheme .json file) or --methods");
+        }
+
+        /** {@code dir/name.ckpt} for {@code dir/name.tflite}, when it exists. */
+        private static Path siblingCheckpoint(Path tflite) {
+            if (tflite == null) {
+                return null;
+            }
+            String name = tflite.getFileName().toString();
+            int dot = name.lastIndexOf('.');
+            Path ckpt = tflite.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".ckpt");
+            return Files.isRegularFile(ckpt) ? ckpt : null;
         }
     }
 }

@@ -61,4 +61,36 @@ public final class Heads {
         b.outputs(logits);
         return b.build();
     }
+
+    /** A classifier's real-valued weights [classes, C] (row-major) and biases [classes]. */
+    public record FloatHead(float[] weight, float[] bias) {
+    }
+
+    /**
+     * The real values of the graph's classifier (its last 1x1 conv): weight {@code q * s_w[o]} and
+     * bias {@code b * s_x * s_w[o]}, the head a float network needs to compute the same function.
+     */
+    public static FloatHead dequantizedClassifier(Graph g) {
+        List<Op> ops = g.ops();
+        if (ops.size() < 2 || !(ops.get(ops.size() - 2) instanceof Op.Conv2d head) || !head.pointwise()) {
+            throw new IllegalArgumentException("graph " + g.name() + ": expected a 1x1 conv classifier before the"
+                    + " reshape to the logits");
+        }
+        byte[] q = g.int8(head.weight());
+        int[] b = g.int32(head.bias());
+        int classes = head.weight().shape()[0];
+        int cin = head.weight().shape()[3];
+        float[] scales = head.weight().quant().scales();
+        float sx = head.input().scale();
+        float[] w = new float[classes * cin];
+        float[] bias = new float[classes];
+        for (int o = 0; o < classes; o++) {
+            float sw = scales.length == 1 ? scales[0] : scales[o];
+            for (int i = 0; i < cin; i++) {
+                w[o * cin + i] = q[o * cin + i] * sw;
+            }
+            bias[o] = (float) ((double) b[o] * sx * sw);
+        }
+        return new FloatHead(w, bias);
+    }
 }

@@ -38,6 +38,9 @@ public final class TransferExperiment {
 
         /** Bytes one training step of the float model needs (for the table), or -1 when unknown. */
         long memoryBytes();
+
+        /** Seconds the training part of the last {@link #fineTune} took (without the evaluation). */
+        double lastTrainingSeconds();
     }
 
     /**
@@ -59,8 +62,9 @@ public final class TransferExperiment {
         }
 
         public static Config defaults() {
-            return new Config(3, 1, 3, new float[] {0.001f, 0.003f, 0.01f, 0.03f},
-                    new float[] {10f, 100f, 1000f, 10000f}, new float[] {0.001f, 0.003f, 0.01f, 0.03f});
+            // QAS and fp32 learning rates are in the same real-valued units: one grid for both
+            float[] real = {0.0003f, 0.001f, 0.003f, 0.01f, 0.03f, 0.1f, 0.3f};
+            return new Config(3, 1, 3, real, new float[] {10f, 30f, 100f, 300f, 1000f, 3000f}, real.clone());
         }
     }
 
@@ -180,13 +184,13 @@ public final class TransferExperiment {
             }
         }
         double[] acc = new double[config.seeds()];
-        long t0 = System.nanoTime();
+        double seconds = 0;
         for (int s = 0; s < config.seeds(); s++) {
             acc[s] = fp32.fineTune(train, test, grid[best], config.epochs(), s);
+            seconds += fp32.lastTrainingSeconds();
             log.accept(String.format(java.util.Locale.ROOT, "%s: lr %s seed %d -> test %.3f", m.name(), Float.toString(grid[best]), s, acc[s]));
         }
-        double seconds = (System.nanoTime() - t0) / 1e9 / config.seeds() / config.epochs();
-        return new Result(m, grid[best], acc, gridAcc, fp32.memoryBytes(), seconds);
+        return new Result(m, grid[best], acc, gridAcc, fp32.memoryBytes(), seconds / config.seeds() / config.epochs());
     }
 
     /** A seeded permutation of 0..n-1. */

@@ -266,6 +266,30 @@ public final class FloatNet {
         return n;
     }
 
+    /**
+     * A copy with a new classifier of {@code weight.length / C} outputs ({@code weight} [classes, C]
+     * row-major, {@code bias} [classes]); every other tensor copied.
+     */
+    public FloatNet withClassifier(float[] weight, float[] bias) {
+        Classifier old = (Classifier) nodes.getLast();
+        int c = nodes.get(old.input()).out().c();
+        int k = bias.length;
+        if (k < 2 || weight.length != (long) k * c) {
+            throw new IllegalArgumentException("a classifier on " + c + " features with " + k + " outputs needs "
+                    + (long) k * c + " weights, got " + weight.length);
+        }
+        FloatNet n = create(architecture(), resolution, inChannels, k, 0);
+        for (Param p : params.values()) {
+            if (p != old.weight() && p != old.bias()) {
+                System.arraycopy(p.data(), 0, n.param(p.name()).data(), 0, p.size());
+            }
+        }
+        Classifier head = (Classifier) n.nodes().getLast();
+        System.arraycopy(weight, 0, head.weight().data(), 0, weight.length);
+        System.arraycopy(bias, 0, head.bias().data(), 0, k);
+        return n;
+    }
+
     /** A deep copy (same structure, copied tensors). */
     public FloatNet copy() {
         FloatNet c = create(architecture(), resolution, inChannels, classes, 0);

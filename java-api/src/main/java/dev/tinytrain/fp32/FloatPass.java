@@ -20,6 +20,9 @@ import java.util.Objects;
  * {@code y = gamma * ((z - mean) * invStd) + beta} in float with {@code invStd = 1 / sqrt(var + eps)};
  * in eval mode with the running statistics. Its backward pass is the usual one:
  * {@code dz = gamma * invStd * (dy - sum(dy) / M - xhat * sum(dy * xhat) / M)}.
+ * With {@link #freezeStatistics} set, train mode keeps the running statistics (BatchNorm is then a
+ * fixed per-channel affine map, as in the folded int8 graph, which fine-tuning with batch 1 needs):
+ * {@code dz = gamma * invStd * dy}.
  * The loss is the mean softmax cross-entropy over the whole (sharded) batch: a pass computes the
  * sum over its images and scales its gradient by {@code 1 / totalBatch}.
  *
@@ -43,6 +46,7 @@ public final class FloatPass {
     private final Map<Param, float[]> paramGrad = new IdentityHashMap<>();
     private int n;
     private boolean train;
+    private boolean frozen;
     private boolean forwardDone;
 
     public FloatPass(FloatNet net, Fp32Backend backend, int maxBatch) {
@@ -81,6 +85,14 @@ public final class FloatPass {
             }
         }
         scratch = new float[Math.toIntExact(largest)];
+    }
+
+    /**
+     * Whether train-mode passes normalize with the running statistics (and leave them alone) instead
+     * of the batch's; default false.
+     */
+    public void freezeStatistics(boolean freeze) {
+        this.frozen = freeze;
     }
 
     public int maxBatch() {
@@ -239,7 +251,7 @@ public final class FloatPass {
         float[] zv = pre[c.id()];
         float[] m = mean[c.id()];
         float[] is = invStd[c.id()];
-        if (train) {
+        if (train && !frozen) {
             double[] sum = new double[ch];
             for (int p = 0, i = 0; p < pixels; p++) {
                 for (int k = 0; k < ch; k++, i++) {
@@ -319,8 +331,8 @@ public final class FloatPass {
             gg[k] = (float) dGamma[k];
             gb[k] = (float) dBeta[k];
             a[k] = gamma[k] * is[k];
-            bTerm[k] = (float) (dBeta[k] / pixels);
-            cTerm[k] = (float) (dGamma[k] / pixels);
+            bTerm[k] = frozen ? 0f : (float) (dBeta[k] / pixels);
+            cTerm[k] = frozen ? 0f : (float) (dGamma[k] / pixels);
         }
         // dz overwrites dy (not needed afterwards)
         for (int p = 0, i = 0; p < pixels; p++) {

@@ -58,8 +58,9 @@ class FloatPassTest {
         return x;
     }
 
-    private static double loss(FloatNet net, float[] x, int[] labels, int n) {
+    private static double loss(FloatNet net, float[] x, int[] labels, int n, boolean frozen) {
         FloatPass p = new FloatPass(net, REF, n);
+        p.freezeStatistics(frozen);
         p.forward(x, 0, n, true);
         return p.backward(labels, 0, n) / n;
     }
@@ -67,11 +68,34 @@ class FloatPassTest {
     @Test
     void gradientsMatchFiniteDifferencesOfTheLoss() {
         // 32x32 and 8 images: every BatchNorm sees at least 8 values per channel (the last blocks are 1x1)
+        checkGradients(8, new int[] {0, 2, 1, 1, 0, 2, 2, 0}, false);
+    }
+
+    @Test
+    void frozenStatisticsGradientsMatchFiniteDifferencesAtBatchOne() {
+        // the fine-tuning setting of fp32-full: batch 1, BatchNorm with its running statistics
+        checkGradients(1, new int[] {2}, true);
+    }
+
+    @Test
+    void frozenStatisticsLeaveTheRunningStatisticsAndMatchEvalMode() {
+        FloatNet net = randomized("mcunet-5fps", 32, 3, 9);
+        float[] x = images(net, 1, 4);
+        FloatPass eval = new FloatPass(net, REF, 1);
+        float[] expected = eval.forward(x, 0, 1, false).clone();
+        FloatPass frozen = new FloatPass(net, REF, 1);
+        frozen.freezeStatistics(true);
+        float[] got = frozen.forward(x, 0, 1, true);
+        for (int k = 0; k < 3; k++) {
+            assertEquals(Float.floatToIntBits(expected[k]), Float.floatToIntBits(got[k]), "logit " + k);
+        }
+    }
+
+    private static void checkGradients(int n, int[] labels, boolean frozen) {
         FloatNet net = randomized("mcunet-5fps", 32, 3, 7);
-        int n = 8;
         float[] x = images(net, n, 11);
-        int[] labels = {0, 2, 1, 1, 0, 2, 2, 0};
         FloatPass pass = new FloatPass(net, REF, n);
+        pass.freezeStatistics(frozen);
         pass.forward(x, 0, n, true);
         pass.backward(labels, 0, n);
         List<String> names = List.of("conv0.weight", "conv0.bn.gamma", "block0.dw.weight", "block0.pw2.bn.beta",
@@ -88,9 +112,9 @@ class FloatPassTest {
                 float keep = p.data()[i];
                 float h = 2e-2f;   // float rounding swamps smaller steps (measured: 1e-4 and 1e-3 scatter, 1e-2 to 3e-2 agree)
                 p.data()[i] = keep + h;
-                double plus = loss(net, x, labels, n);
+                double plus = loss(net, x, labels, n, frozen);
                 p.data()[i] = keep - h;
-                double minus = loss(net, x, labels, n);
+                double minus = loss(net, x, labels, n, frozen);
                 p.data()[i] = keep;
                 double fd = (plus - minus) / (2 * h);
                 checked++;
