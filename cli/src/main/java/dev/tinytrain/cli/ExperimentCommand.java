@@ -53,7 +53,7 @@ final class ExperimentCommand implements Runnable {
                     + " write a Markdown table, JSON and a PNG plot: test accuracy (mean and spread), planned SRAM,"
                     + " seconds per epoch.",
                     "",
-                    "Methods: fp32-full, int8-sgd-<scheme>, int8-qas-<scheme>[@stochastic|nearest|truncate|float-master]"
+                    "Methods: fp32-full, fp32-folded, int8-sgd-<scheme>, int8-qas-<scheme>[@stochastic|nearest|truncate|float-master]"
                             + " with <scheme> = full, bias, last-layer, last-k:<k> or a sparse scheme name.",
                     "",
                     "Example:",
@@ -156,7 +156,7 @@ final class ExperimentCommand implements Runnable {
                 ms.addAll(TransferExperiment.paperMethods(schemes != null ? schemes : defaultSchemes(g), 6));
                 if (parent == null) {
                     ms.removeIf(Method::fp32);
-                    err.println("note: fp32-full left out: no float parent (give --float-parent FILE.ckpt)");
+                    err.println("note: fp32-full and fp32-folded left out: no float parent (give --float-parent FILE.ckpt)");
                 }
             } else {
                 for (String m : methods) {
@@ -166,7 +166,7 @@ final class ExperimentCommand implements Runnable {
             FloatTransfer fp32 = null;
             if (ms.stream().anyMatch(Method::fp32)) {
                 if (parent == null) {
-                    throw new ParameterException(spec.commandLine(), "method fp32-full needs the float parent model:"
+                    throw new ParameterException(spec.commandLine(), "methods fp32-full and fp32-folded need the float parent model:"
                             + " give --float-parent FILE.ckpt (the checkpoint 'tinytrain pretrain' wrote)");
                 }
                 FloatNet net = floatParent(parent, in);
