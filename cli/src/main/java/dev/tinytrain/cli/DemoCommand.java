@@ -1,5 +1,7 @@
 package dev.tinytrain.cli;
 
+import dev.tinytrain.codegen.Board;
+import dev.tinytrain.codegen.CodeGenerator;
 import dev.tinytrain.compile.CompileOptions;
 import dev.tinytrain.compile.TrainingCompiler;
 import dev.tinytrain.compile.TrainingProgram;
@@ -39,6 +41,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -78,6 +81,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--budget", defaultValue = "256KB", paramLabel = "SIZE", description = "Default: ${DEFAULT-VALUE}.")
     String budget;
 
+    @Option(names = "--mcu", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also run the first --mcu-steps training steps as Cortex-M7 firmware in QEMU and compare them"
+                    + " with the host bit for bit (needs cmake, gcc-arm-none-eabi, libnewlib-arm-none-eabi and"
+                    + " qemu-system-arm; skipped with a note when they are missing). Default: on.")
+    boolean mcu;
+
+    @Option(names = "--mcu-steps", defaultValue = "4", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
+    int mcuSteps;
+
     @Option(names = "--png", defaultValue = "tinytrain-demo.png", paramLabel = "FILE", description = "Default: ${DEFAULT-VALUE}.")
     Path png;
 
@@ -92,6 +104,9 @@ final class DemoCommand implements Callable<Integer> {
         int nEval = eval != null ? eval : quick ? 500 : 2000;
         if (nSteps < 1 || nEval < 1) {
             throw new ParameterException(spec.commandLine(), "--steps and --eval must be >= 1");
+        }
+        if (mcuSteps < 1 || mcuSteps > nSteps) {
+            throw new ParameterException(spec.commandLine(), "--mcu-steps must be in [1, --steps = " + nSteps + "]");
         }
         long budgetBytes;
         try {
@@ -139,6 +154,8 @@ final class DemoCommand implements Callable<Integer> {
         out.flush();
         KernelBackend backend = KernelBackends.best().backend();
         List<double[]> curve = new ArrayList<>();
+        float[] firstLosses = new float[mcuSteps];
+        int[] order = Datasets.trainingOrder(train, nSteps, 1);
         double before;
         double after;
         try (TrainingSession s = new TrainingSession(program, backend)) {
@@ -147,13 +164,15 @@ final class DemoCommand implements Callable<Integer> {
                     100.0 / train.classes());
             out.flush();
             curve.add(new double[] {0, before});
-            int[] order = Datasets.trainingOrder(train, nSteps, 1);
             Dataset probe = Datasets.subset(splits.validation(), Math.min(300, splits.validation().size()));
             int every = Math.max(1, nSteps / 10);
             double lossAvg = 0;
             for (int i = 0; i < nSteps; i++) {
                 Sample smp = train.get(order[i]);
                 float loss = s.trainStep(smp.image(), smp.label());
+                if (i < mcuSteps) {
+                    firstLosses[i] = loss;
+                }
                 lossAvg = i == 0 ? loss : 0.98 * lossAvg + 0.02 * loss;
                 if ((i + 1) % every == 0 || i + 1 == nSteps) {
                     double acc = s.evaluate(probe);
@@ -165,14 +184,59 @@ final class DemoCommand implements Callable<Integer> {
             err.println();
             after = s.evaluate(test);
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
         out.printf(Locale.ROOT, "5. after  %.1f%% after %,d steps on the host (%s)%n", 100 * after, nSteps,
                 backend.description());
-        out.println("6. MCU    the same steps as Cortex-M7 firmware in QEMU: not in this build yet (tinytrain mcu run)");
+        out.flush();
+        boolean mcuOk = true;
+        if (mcu) {
+            mcuOk = onMcu(out, err, model, program, config, Datasets.select(train, Arrays.copyOf(order, mcuSteps)),
+                    firstLosses, budgetBytes);
+        } else {
+            out.println("6. MCU    skipped (--no-mcu)");
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
         draw(curve, chosen, full, program.scheme().name(), before, after);
         out.printf(Locale.ROOT, "wrote %s; %.0f s in all%n", png, seconds);
         out.flush();
-        return after > before ? 0 : 1;
+        return after > before && mcuOk ? 0 : 1;
+    }
+
+    /**
+     * The demo's first training steps again, as Cortex-M7 firmware in QEMU (the same program, scheme,
+     * update rule and images), compared with the host bit for bit: with a fresh host session (as
+     * {@code mcu run} does) and with the losses this demo's own first steps gave. False only when
+     * the results differ; a missing tool or a failed build is a note.
+     */
+    private boolean onMcu(PrintWriter out, PrintWriter err, Graph model, TrainingProgram program, TrainConfig config,
+                          Dataset first, float[] demoLosses, long budgetBytes) throws IOException {
+        int n = first.size();
+        Board board = Board.parse("qemu-m7");
+        try {
+            McuRunCommand.Report r = McuRunCommand.forBoard(board.label(), err).emulate(board,
+                    new CodeGenerator.Firmware(board, budgetBytes, Budget.parse("1MB"), Budget.parse("8KB")), model,
+                    program.scheme(), config, first, n);
+            float[] mcuLosses = r.mcu().driver().losses();
+            boolean sameAsDemo = mcuLosses.length == n;
+            for (int i = 0; sameAsDemo && i < n; i++) {
+                sameAsDemo = Float.floatToRawIntBits(mcuLosses[i]) == Float.floatToRawIntBits(demoLosses[i]);
+            }
+            boolean exact = r.bitExact() && sameAsDemo;
+            out.printf(Locale.ROOT, "6. MCU    the first %d steps as %s firmware in QEMU (%s): %s%n", n,
+                    board.target().label(), board.qemuMachine(), exact
+                            ? "losses, trained parameters and logits bit-exact with the host"
+                            : "DIFFERENT from the host (losses " + Arrays.toString(mcuLosses) + " vs "
+                            + Arrays.toString(demoLosses) + "; run 'tinytrain mcu run' for details)");
+            out.printf(Locale.ROOT, "         SRAM %,d B of %,d B (.data + .bss + stack peak), flash %,d B; %,.0f"
+                            + " instructions per step, %,d per inference%n", r.sramBytes(), budgetBytes,
+                    r.elf().flashBytes(), r.instructionsPerStep(), r.inferenceInstructions());
+            return exact;
+        } catch (McuRunException e) {
+            out.println("6. MCU    skipped: " + e.getMessage().lines().findFirst().orElse(""));
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running QEMU", e);
+        }
     }
 
     private static MemoryReport report(Graph g, SparseScheme s, TrainConfig c) {

@@ -4,6 +4,7 @@ import dev.tinytrain.data.DatasetOptions;
 import dev.tinytrain.data.Datasets;
 import dev.tinytrain.data.Splits;
 import dev.tinytrain.experiment.FloatTransfer;
+import dev.tinytrain.experiment.GradientScales;
 import dev.tinytrain.experiment.Heads;
 import dev.tinytrain.fp32.FloatCheckpoint;
 import dev.tinytrain.fp32.FloatNet;
@@ -29,10 +30,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** {@code tinytrain experiment}: the paper's experiments, re-run here. */
-@Command(name = "experiment", mixinStandardHelpOptions = true, subcommands = ExperimentCommand.Transfer.class,
+@Command(name = "experiment", mixinStandardHelpOptions = true,
+        subcommands = {ExperimentCommand.Transfer.class, ExperimentCommand.Scales.class},
         description = {"Re-run the paper's experiments. See 'tinytrain experiment transfer --help'.", ""})
 final class ExperimentCommand implements Runnable {
 
@@ -50,7 +53,7 @@ final class ExperimentCommand implements Runnable {
                     + " write a Markdown table, JSON and a PNG plot: test accuracy (mean and spread), planned SRAM,"
                     + " seconds per epoch.",
                     "",
-                    "Methods: fp32-full, int8-sgd-<scheme>, int8-qas-<scheme>[@stochastic|nearest|truncate|float-master]"
+                    "Methods: fp32-full, fp32-folded, int8-sgd-<scheme>, int8-qas-<scheme>[@stochastic|nearest|truncate|float-master]"
                             + " with <scheme> = full, bias, last-layer, last-k:<k> or a sparse scheme name.",
                     "",
                     "Example:",
@@ -153,7 +156,7 @@ final class ExperimentCommand implements Runnable {
                 ms.addAll(TransferExperiment.paperMethods(schemes != null ? schemes : defaultSchemes(g), 6));
                 if (parent == null) {
                     ms.removeIf(Method::fp32);
-                    err.println("note: fp32-full left out: no float parent (give --float-parent FILE.ckpt)");
+                    err.println("note: fp32-full and fp32-folded left out: no float parent (give --float-parent FILE.ckpt)");
                 }
             } else {
                 for (String m : methods) {
@@ -163,16 +166,10 @@ final class ExperimentCommand implements Runnable {
             FloatTransfer fp32 = null;
             if (ms.stream().anyMatch(Method::fp32)) {
                 if (parent == null) {
-                    throw new ParameterException(spec.commandLine(), "method fp32-full needs the float parent model:"
+                    throw new ParameterException(spec.commandLine(), "methods fp32-full and fp32-folded need the float parent model:"
                             + " give --float-parent FILE.ckpt (the checkpoint 'tinytrain pretrain' wrote)");
                 }
-                FloatNet net = FloatCheckpoint.read(parent).net();
-                int[] shape = in.shape();
-                if (net.resolution() != shape[1] || net.inChannels() != shape[3]) {
-                    throw new IllegalArgumentException("float parent " + parent + " takes " + net.resolution() + "x"
-                            + net.resolution() + "x" + net.inChannels() + " images, the int8 model " + shape[1] + "x"
-                            + shape[2] + "x" + shape[3]);
-                }
+                FloatNet net = floatParent(parent, in);
                 fp32 = new FloatTransfer(net, Heads.dequantizedClassifier(g), Fp32Backends.best());
             }
             int valSize = validation != null ? validation : eval;
@@ -239,16 +236,117 @@ final class ExperimentCommand implements Runnable {
             throw new ParameterException(spec.commandLine(), "no sparse scheme is known for model '" + n
                     + "': give --schemes (a name or a scheme .json file) or --methods");
         }
+    }
 
-        /** {@code dir/name.ckpt} for {@code dir/name.tflite}, when it exists. */
-        private static Path siblingCheckpoint(Path tflite) {
-            if (tflite == null) {
-                return null;
+    /** The float parent checkpoint, checked against the int8 model's input. */
+    static FloatNet floatParent(Path parent, Value in) {
+        FloatNet net = FloatCheckpoint.read(parent).net();
+        int[] shape = in.shape();
+        if (net.resolution() != shape[1] || net.inChannels() != shape[3]) {
+            throw new IllegalArgumentException("float parent " + parent + " takes " + net.resolution() + "x"
+                    + net.resolution() + "x" + net.inChannels() + " images, the int8 model " + shape[1] + "x"
+                    + shape[2] + "x" + shape[3]);
+        }
+        return net;
+    }
+
+    /** {@code dir/name.ckpt} for {@code dir/name.tflite}, when it exists. */
+    static Path siblingCheckpoint(Path tflite) {
+        if (tflite == null) {
+            return null;
+        }
+        String name = tflite.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        Path ckpt = tflite.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".ckpt");
+        return Files.isRegularFile(ckpt) ? ckpt : null;
+    }
+
+    @Command(name = "gradient-scales", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"The paper's weight-to-gradient norm ratio ||W|| / ||G|| per weight layer of a pre-trained"
+                    + " int8 model on a dataset's images: for the real-valued (fp32) weights, for the int8 values under"
+                    + " plain SGD, and under QAS. Gradients come from the float parent (as fp32-full trains it) mapped"
+                    + " onto the folded int8 form. One learning rate suits every layer when a column's ratios are"
+                    + " alike; the spread row says how far apart they are.",
+                    "",
+                    "Example:",
+                    "  tinytrain experiment gradient-scales --pretrained models/mcunet-5fps-fmnist32.tflite"
+                            + " --dataset mnist --images 200",
+                    ""})
+    static final class Scales implements java.util.concurrent.Callable<Integer> {
+
+        @Option(names = "--pretrained", required = true, paramLabel = "FILE", description = "The int8 model (.tflite).")
+        Path pretrained;
+
+        @Option(names = "--float-parent", paramLabel = "FILE",
+                description = "Its float parent (.ckpt). Default: the .ckpt next to the .tflite.")
+        Path floatParent;
+
+        @Option(names = "--dataset", required = true, paramLabel = "DATA",
+                description = "mnist, fashion-mnist, tuxpaint[:categories] or synthetic:<classes>.")
+        String dataset;
+
+        @Option(names = "--images", defaultValue = "100", paramLabel = "N",
+                description = "Training images to average over. Default: ${DEFAULT-VALUE}.")
+        int images;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter o = spec.commandLine().getOut();
+            if (images < 1) {
+                throw new ParameterException(spec.commandLine(), "--images must be >= 1, got " + images);
             }
-            String name = tflite.getFileName().toString();
-            int dot = name.lastIndexOf('.');
-            Path ckpt = tflite.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".ckpt");
-            return Files.isRegularFile(ckpt) ? ckpt : null;
+            Path parent = floatParent != null ? floatParent : siblingCheckpoint(pretrained);
+            if (parent == null) {
+                throw new ParameterException(spec.commandLine(), "no float parent next to " + pretrained
+                        + ": give --float-parent FILE.ckpt");
+            }
+            Graph g = ModelFiles.model(pretrained).graph();
+            Value in = g.inputs().getFirst();
+            Splits splits = Datasets.open(dataset, DatasetOptions.forInput(in.shape(), in.quant())
+                    .withProgress(spec.commandLine().getErr()::println));
+            if (g.outputs().getFirst().shape()[1] != splits.train().classes()) {
+                g = Heads.replaceClassifier(g, splits.train().classes(), 7);
+            }
+            GradientScales.Report r = GradientScales.measure(g, floatParent(parent, in),
+                    Datasets.subset(splits.train(), images), images, Fp32Backends.best());
+            if (json) {
+                List<Object> rows = new ArrayList<>();
+                for (GradientScales.Layer l : r.layers()) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("layer", l.name());
+                    m.put("fp32", l.fp32());
+                    m.put("int8Sgd", l.int8Sgd());
+                    m.put("int8Qas", l.int8Qas());
+                    rows.add(m);
+                }
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("model", pretrained.toString());
+                j.put("dataset", splits.spec().name());
+                j.put("images", r.images());
+                j.put("layers", rows);
+                j.put("spreadFp32", r.spread(GradientScales.Layer::fp32));
+                j.put("spreadInt8Sgd", r.spread(GradientScales.Layer::int8Sgd));
+                j.put("spreadInt8Qas", r.spread(GradientScales.Layer::int8Qas));
+                o.println(Json.value(j));
+            } else {
+                o.printf(Locale.ROOT, "||W|| / ||G|| per weight layer, %s on %d %s images (batch-1 gradient norms)%n",
+                        pretrained.getFileName(), r.images(), splits.spec().name());
+                o.printf(Locale.ROOT, "%-16s %12s %12s %12s%n", "layer", "fp32", "int8 SGD", "int8 QAS");
+                for (GradientScales.Layer l : r.layers()) {
+                    o.printf(Locale.ROOT, "%-16s %12.4g %12.4g %12.4g%n", l.name(), l.fp32(), l.int8Sgd(), l.int8Qas());
+                }
+                o.printf(Locale.ROOT, "%-16s %12.4g %12.4g %12.4g%n", "spread (max/min)",
+                        r.spread(GradientScales.Layer::fp32), r.spread(GradientScales.Layer::int8Sgd),
+                        r.spread(GradientScales.Layer::int8Qas));
+            }
+            o.flush();
+            return 0;
         }
     }
 }

@@ -181,10 +181,12 @@ final class McuRunCommand implements Callable<Integer> {
         SparseScheme s = scheme(WeightLayers.of(forward).size() - 1);
         TrainConfig config = rule.config(seed);
 
-        Tools tools = Tools.fromEnvironment();
+        Value in = forward.inputs().getFirst();
+        Dataset data = SyntheticDataset.parse(dataset, n, in.shape(), in.quant(), seed, 0);
         try {
-            tools.require(List.of("cmake", "arm-none-eabi-gcc", "qemu-system-arm", "cc"));
-            return run(b, firmware, forward, s, config, n, tools);
+            Report r = emulate(b, firmware, forward, s, config, data, steps);
+            print(r);
+            return r.bitExact() ? 0 : 4;
         } catch (McuRunException e) {
             err.println("tinytrain: " + e.getMessage());
             err.flush();
@@ -192,11 +194,28 @@ final class McuRunCommand implements Callable<Integer> {
         }
     }
 
-    private int run(Board b, CodeGenerator.Firmware firmware, Graph forward, SparseScheme s, TrainConfig config,
-                    int n, Tools tools) throws IOException, InterruptedException {
+    /** The defaults of every option but the board (for callers such as the demo), writing progress to {@code err}. */
+    static McuRunCommand forBoard(String board, PrintWriter err) {
+        McuRunCommand c = new McuRunCommand();
+        new picocli.CommandLine(c).parseArgs("--board", board, "--model", "mcunet-5fps");
+        c.err = err;
+        return c;
+    }
+
+    /**
+     * Generates the training program of {@code forward} under scheme {@code s} as firmware embedding
+     * {@code data}, builds it, runs {@code steps} steps in QEMU and the same steps on the host.
+     *
+     * @throws McuRunException a tool is missing (exit 1), the build or emulation failed (1), or the
+     *                         program does not fit the budgets (3)
+     */
+    Report emulate(Board b, CodeGenerator.Firmware firmware, Graph forward, SparseScheme s, TrainConfig config,
+                   Dataset data, int steps) throws IOException, InterruptedException {
+        Tools tools = Tools.fromEnvironment();
+        tools.require(List.of("cmake", "arm-none-eabi-gcc", "qemu-system-arm", "cc"));
         Seconds time = new Seconds();
         Value in = forward.inputs().getFirst();
-        Dataset data = SyntheticDataset.parse(dataset, n, in.shape(), in.quant(), seed, 0);
+        int resolution = in.shape()[1];
         KernelSources sources = kernelsDir == null ? KernelSources.fromClasspath() : KernelSources.fromDirectory(kernelsDir);
         TrainingProgram program = TrainingCompiler.compile(forward, s, config, memory.options());
         CodeGenerator.Options generated = new CodeGenerator.Options(b.target(), firmware.ramBudgetBytes(), data, steps,
@@ -261,11 +280,9 @@ final class McuRunCommand implements Callable<Integer> {
                     kernels.backend());
             time.lap("host");
 
-            Report r = new Report(what, b, fw, host, elf, project.sizes(), Arrays.copyOf(regions, steps),
-                    regions[steps], kernels.backend().name(), time);
-            print(r, temporary ? null : dir);
             ok = true;
-            return r.bitExact() ? 0 : 4;
+            return new Report(what, b, fw, host, elf, project.sizes(), Arrays.copyOf(regions, steps),
+                    regions[steps], kernels.backend().name(), time, steps, temporary ? null : dir);
         } finally {
             if (temporary && ok) {
                 delete(dir);
@@ -357,7 +374,7 @@ final class McuRunCommand implements Callable<Integer> {
 
     record Report(String what, Board board, FirmwareReport mcu, DriverOutput host, ElfSizes elf,
                   CodeGenerator.Sizes sizes, long[] stepInstructions, long inferenceInstructions, String hostBackend,
-                  Seconds time) {
+                  Seconds time, int steps, Path project) {
 
         /** Losses, checksum and logits identical (and the model, scheme and arena lines). */
         boolean bitExact() {
@@ -374,7 +391,8 @@ final class McuRunCommand implements Callable<Integer> {
         }
     }
 
-    private void print(Report r, Path kept) {
+    private void print(Report r) {
+        Path kept = r.project();
         PrintWriter o = spec.commandLine().getOut();
         DriverOutput m = r.mcu().driver();
         DriverOutput h = r.host();
@@ -386,7 +404,7 @@ final class McuRunCommand implements Callable<Integer> {
             j.put("board", r.board().label());
             j.put("core", r.board().target().label());
             j.put("qemuMachine", r.board().qemuMachine());
-            j.put("steps", steps);
+            j.put("steps", r.steps());
             j.put("bitExact", r.bitExact());
             j.put("mcuLosses", floats(m.losses()));
             j.put("hostLosses", floats(h.losses()));
@@ -421,7 +439,7 @@ final class McuRunCommand implements Callable<Integer> {
             o.println(Json.value(j));
         } else {
             o.printf(Locale.ROOT, "%s on %s (%s, QEMU %s), %d steps%n", r.what(), r.board().label(),
-                    r.board().target().label(), r.board().qemuMachine(), steps);
+                    r.board().target().label(), r.board().qemuMachine(), r.steps());
             o.printf(Locale.ROOT, "  step  loss on the MCU          loss on the host (%s)%n", r.hostBackend());
             float[] ml = m.losses();
             float[] hl = h.losses();

@@ -70,7 +70,7 @@ class ExperimentCommandTest {
         StringWriter err = new StringWriter();
         int code = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), "experiment", "transfer",
                 "--pretrained", dir.resolve("m.tflite").toString(), "--dataset", "synthetic:4", "--limit-per-class",
-                "30", "--eval", "60", "--methods", "fp32-full,int8-qas-full", "--seeds", "1", "--epochs", "2",
+                "30", "--eval", "60", "--methods", "fp32-full,int8-qas-full,fp32-folded", "--seeds", "1", "--epochs", "2",
                 "--fp32-grid", "0.01", "--qas-grid", "0.01", "--out", dir.resolve("out").toString());
         assertEquals(0, code, err.toString());
         Map<String, Object> json = JSON.std.mapFrom(Files.readString(dir.resolve("out/results.json")));
@@ -82,6 +82,9 @@ class ExperimentCommandTest {
         System.out.printf("[experiment] synthetic:4 from a random float parent: fp32-full %.3f, int8-qas-full %.3f%n",
                 fp32, qas);
         assertTrue(fp32 > 0.5, "fp32-full learns the task: " + fp32);
+        assertEquals("fp32-folded", rows.get(2).get("method"));
+        double folded = ((Number) rows.get(2).get("mean")).doubleValue();
+        assertTrue(folded > 0.5, "fp32-folded learns it too: " + folded);
         long fp32Bytes = ((Number) rows.get(0).get("sramBytes")).longValue();
         long int8Bytes = ((Number) rows.get(1).get("sramBytes")).longValue();
         assertTrue(fp32Bytes > 4 * int8Bytes, "float32 weights, gradients and activations: " + fp32Bytes + " vs "

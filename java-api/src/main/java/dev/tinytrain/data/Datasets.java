@@ -112,6 +112,14 @@ public final class Datasets {
         return new Subset(d, Arrays.copyOf(idx, n), d.name() + "[" + n + "]");
     }
 
+    /** The samples of {@code d} at {@code indices}, in that order (repeats allowed). */
+    public static Dataset select(Dataset d, int[] indices) {
+        if (indices.length == 0) {
+            throw new IllegalArgumentException("select needs at least one index");
+        }
+        return new Subset(d, indices, d.name() + "[" + indices.length + " selected]");
+    }
+
     /** Samples per class. */
     public static int[] classCounts(Dataset d) {
         int[] c = new int[d.classes()];

@@ -10,7 +10,9 @@ import dev.tinytrain.fp32.Param;
 import dev.tinytrain.models.NetBuilder;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -23,6 +25,10 @@ import java.util.Objects;
  * <p>BatchNorm keeps its running statistics ({@link FloatPass#freezeStatistics}): statistics of a
  * single image would not be the ones the model was trained with, and the int8 graph has them
  * folded in too.
+ *
+ * <p>{@code fp32-folded} trains the same network in the int8 graph's parametrization: plain SGD on
+ * the folded weights and biases (see {@link #foldedSteps}), the float twin of int8 with QAS. The
+ * two float methods differ in how a single learning rate acts per layer, not in what they can fit.
  */
 public final class FloatTransfer implements TransferExperiment.FloatFineTuner {
 
@@ -41,13 +47,30 @@ public final class FloatTransfer implements TransferExperiment.FloatFineTuner {
     }
 
     @Override
-    public double fineTune(Dataset train, Dataset eval, float lr, int epochs, long seed) {
+    public double fineTune(Dataset train, Dataset eval, float lr, int epochs, long seed, boolean folded) {
+        check(start, eval);
+        FloatNet net = train(train, lr, epochs, seed, folded);
+        FloatPass pass = new FloatPass(net, backend, 1);
+        float[] x = new float[net.inputSize()];
+        int correct = 0;
+        for (int i = 0; i < eval.size(); i++) {
+            Sample s = eval.get(i);
+            FloatTrainer.dequantize(s.image(), NetBuilder.INPUT_SCALE, NetBuilder.INPUT_ZERO_POINT, x, 0);
+            float[] logits = pass.forward(x, 0, 1, false);
+            if (FloatTrainer.argmax(logits, 0, net.classes()) == s.label()) {
+                correct++;
+            }
+        }
+        return eval.size() == 0 ? Double.NaN : correct / (double) eval.size();
+    }
+
+    /** The fine-tuned copy of the start network (for {@link #fineTune} and tests). */
+    FloatNet train(Dataset train, float lr, int epochs, long seed, boolean folded) {
         if (!(lr > 0) || Float.isInfinite(lr)) {
             throw new IllegalArgumentException("learning rate must be > 0 and finite, got " + lr);
         }
         FloatNet net = start.copy();
         check(net, train);
-        check(net, eval);
         FloatPass pass = new FloatPass(net, backend, 1);
         pass.freezeStatistics(true);
         List<Param> trained = new ArrayList<>();
@@ -55,6 +78,11 @@ public final class FloatTransfer implements TransferExperiment.FloatFineTuner {
             if (p.kind().trained()) {
                 trained.add(p);
             }
+        }
+        Map<Param, float[]> stepScale = new IdentityHashMap<>();
+        Map<Param, Boolean> depthwise = new IdentityHashMap<>();
+        if (folded) {
+            foldedSteps(net, trained, stepScale, depthwise);
         }
         float[] x = new float[net.inputSize()];
         int[] label = new int[1];
@@ -69,23 +97,47 @@ public final class FloatTransfer implements TransferExperiment.FloatFineTuner {
                 for (Param p : trained) {
                     float[] w = p.data();
                     float[] g = pass.grad(p);
-                    for (int k = 0; k < w.length; k++) {
-                        w[k] = w[k] - lr * g[k];
+                    float[] f = stepScale.get(p);
+                    if (f == null) {
+                        for (int k = 0; k < w.length; k++) {
+                            w[k] = w[k] - lr * g[k];
+                        }
+                    } else {
+                        int channels = f.length;
+                        boolean dw = depthwise.get(p);
+                        int per = w.length / channels;
+                        for (int k = 0; k < w.length; k++) {
+                            w[k] = w[k] - lr * f[dw ? k % channels : k / per] * g[k];
+                        }
                     }
                 }
             }
         }
         lastSeconds = (System.nanoTime() - t0) / 1e9;
-        int correct = 0;
-        for (int i = 0; i < eval.size(); i++) {
-            Sample s = eval.get(i);
-            FloatTrainer.dequantize(s.image(), NetBuilder.INPUT_SCALE, NetBuilder.INPUT_ZERO_POINT, x, 0);
-            float[] logits = pass.forward(x, 0, 1, false);
-            if (FloatTrainer.argmax(logits, 0, net.classes()) == s.label()) {
-                correct++;
+        return net;
+    }
+
+    /**
+     * SGD on the folded form {@code W' = W * gamma / sigma}, {@code b' = beta - gamma * mu / sigma}
+     * (BatchNorm frozen): a step of {@code -lr * dL/dW'} on {@code W'} is a step of
+     * {@code -lr * (sigma / gamma)^2 * dL/dW} on {@code W}, and one of {@code -lr * dL/dbeta} on
+     * {@code b'} is the same step on {@code beta}; gamma stays (it is part of {@code W'}).
+     */
+    private static void foldedSteps(FloatNet net, List<Param> trained, Map<Param, float[]> stepScale,
+                                    Map<Param, Boolean> depthwise) {
+        for (FloatNet.Node node : net.nodes()) {
+            if (node instanceof FloatNet.ConvBn c) {
+                float[] gamma = c.gamma().data();
+                float[] var = c.runningVar().data();
+                float[] f = new float[gamma.length];
+                for (int k = 0; k < f.length; k++) {
+                    f[k] = (float) ((var[k] + (double) FloatNet.BN_EPS) / ((double) gamma[k] * gamma[k]));
+                }
+                stepScale.put(c.weight(), f);
+                depthwise.put(c.weight(), c.depthwise());
+                trained.remove(c.gamma());
             }
         }
-        return eval.size() == 0 ? Double.NaN : correct / (double) eval.size();
     }
 
     @Override

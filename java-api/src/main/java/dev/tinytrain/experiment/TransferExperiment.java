@@ -33,8 +33,11 @@ public final class TransferExperiment {
 
     /** Fine-tunes the float parent model; returns test accuracy. */
     public interface FloatFineTuner {
-        /** Accuracy on {@code eval} after {@code epochs} epochs at {@code lr} with this seed. */
-        double fineTune(Dataset train, Dataset eval, float lr, int epochs, long seed);
+        /**
+         * Accuracy on {@code eval} after {@code epochs} epochs at {@code lr} with this seed; {@code folded}:
+         * SGD on the BatchNorm-folded weights (the int8 graph's parametrization) instead of the parent's.
+         */
+        double fineTune(Dataset train, Dataset eval, float lr, int epochs, long seed, boolean folded);
 
         /** Bytes one training step of the float model needs (for the table), or -1 when unknown. */
         long memoryBytes();
@@ -122,7 +125,7 @@ public final class TransferExperiment {
     public Result run(Method m) {
         if (m.fp32()) {
             if (fp32 == null) {
-                throw new IllegalArgumentException("method fp32-full needs the float parent model");
+                throw new IllegalArgumentException("method " + m.name() + " needs the float parent model");
             }
             return runFloat(m);
         }
@@ -177,7 +180,7 @@ public final class TransferExperiment {
         double[] gridAcc = new double[grid.length];
         int best = 0;
         for (int i = 0; i < grid.length; i++) {
-            gridAcc[i] = fp32.fineTune(train, val, grid[i], config.gridEpochs(), 0);
+            gridAcc[i] = fp32.fineTune(train, val, grid[i], config.gridEpochs(), 0, m.folded());
             log.accept(String.format(java.util.Locale.ROOT, "%s: lr %s -> validation %.3f", m.name(), Float.toString(grid[i]), gridAcc[i]));
             if (gridAcc[i] > gridAcc[best]) {
                 best = i;
@@ -186,7 +189,7 @@ public final class TransferExperiment {
         double[] acc = new double[config.seeds()];
         double seconds = 0;
         for (int s = 0; s < config.seeds(); s++) {
-            acc[s] = fp32.fineTune(train, test, grid[best], config.epochs(), s);
+            acc[s] = fp32.fineTune(train, test, grid[best], config.epochs(), s, m.folded());
             seconds += fp32.lastTrainingSeconds();
             log.accept(String.format(java.util.Locale.ROOT, "%s: lr %s seed %d -> test %.3f", m.name(), Float.toString(grid[best]), s, acc[s]));
         }
@@ -209,10 +212,13 @@ public final class TransferExperiment {
         return o;
     }
 
-    /** The methods of the paper's table for a model whose sparse schemes are {@code sparse}. */
+    /**
+     * The methods of the paper's table for a model whose sparse schemes are {@code sparse}, and
+     * {@code fp32-folded} (float SGD in the int8 graph's parametrization) beside {@code fp32-full}.
+     */
     public static List<Method> paperMethods(List<String> sparse, int lastK) {
         List<Method> m = new ArrayList<>();
-        for (String s : List.of("fp32-full", "int8-sgd-full", "int8-qas-full", "int8-qas-bias", "int8-qas-last-layer",
+        for (String s : List.of("fp32-full", "fp32-folded", "int8-sgd-full", "int8-qas-full", "int8-qas-bias", "int8-qas-last-layer",
                 "int8-qas-last-k:" + lastK)) {
             m.add(Method.parse(s));
         }
