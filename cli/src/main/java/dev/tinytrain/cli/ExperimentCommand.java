@@ -35,7 +35,7 @@ import java.util.Map;
 
 /** {@code tinytrain experiment}: the paper's experiments, re-run here. */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
-        subcommands = {ExperimentCommand.Transfer.class, ExperimentCommand.Scales.class},
+        subcommands = {ExperimentCommand.Transfer.class, ExperimentCommand.Scales.class, ExperimentCommand.Plot.class},
         description = {"Re-run the paper's experiments. See 'tinytrain experiment transfer --help'.", ""})
 final class ExperimentCommand implements Runnable {
 
@@ -196,9 +196,7 @@ final class ExperimentCommand implements Runnable {
             err.println();
             err.flush();
             double minutes = (System.nanoTime() - t0) / 60e9;
-            String title = String.format(java.util.Locale.ROOT, "%s on %s%s (%d train images, %d seeds, %d epochs; %.1f"
-                            + " min)", g.name(), splits.spec().name(),
-                    limitPerClass > 0 ? ", " + limitPerClass + " per class" : "", splits.train().size(), seeds, epochs,
+            String title = title(g.name(), splits.spec().name(), limitPerClass, splits.train().size(), seeds, epochs,
                     minutes);
             String md = TransferReport.markdown(title, results);
             Map<String, Object> setup = new LinkedHashMap<>();
@@ -235,6 +233,75 @@ final class ExperimentCommand implements Runnable {
             }
             throw new ParameterException(spec.commandLine(), "no sparse scheme is known for model '" + n
                     + "': give --schemes (a name or a scheme .json file) or --methods");
+        }
+    }
+
+    static String title(String model, String dataset, int limitPerClass, int trainImages, int seeds, int epochs,
+                        double minutes) {
+        return String.format(Locale.ROOT, "%s on %s%s (%d train images, %d seeds, %d epochs; %.1f min)", model, dataset,
+                limitPerClass > 0 ? ", " + limitPerClass + " per class" : "", trainImages, seeds, epochs, minutes);
+    }
+
+    @Command(name = "plot", mixinStandardHelpOptions = true,
+            description = {"Draw a transfer experiment's results.png again from its results.json.", "",
+                    "Example:", "  tinytrain experiment plot results/transfer/mnist-10-mcunet-5fps-fmnist32", ""})
+    static final class Plot implements java.util.concurrent.Callable<Integer> {
+
+        @picocli.CommandLine.Parameters(paramLabel = "DIR", description = "The folder of results.json.")
+        Path dir;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            Path json = dir.resolve("results.json");
+            Map<String, Object> root;
+            try {
+                root = com.fasterxml.jackson.jr.ob.JSON.std.mapFrom(ModelFiles.bytes(json, "results file"));
+            } catch (com.fasterxml.jackson.core.JacksonException e) {
+                throw new IllegalArgumentException(json + " is not valid JSON: " + e.getOriginalMessage());
+            }
+            List<TransferExperiment.Result> results = new ArrayList<>();
+            if (!(root.get("results") instanceof List<?> rows)) {
+                throw new IllegalArgumentException(json + " has no 'results' list: not a transfer experiment's results");
+            }
+            for (Object row : rows) {
+                if (!(row instanceof Map<?, ?> m) || !(m.get("method") instanceof String name)) {
+                    throw new IllegalArgumentException(json + ": a result without a method name");
+                }
+                results.add(new TransferExperiment.Result(Method.parse(name), number(m, "lr", json).floatValue(),
+                        numbers(m.get("testAccuracy"), json), numbers(m.get("gridAccuracy"), json),
+                        number(m, "sramBytes", json).longValue(), number(m, "secondsPerEpoch", json).doubleValue()));
+            }
+            String title = title(String.valueOf(root.get("model")), String.valueOf(root.get("dataset")),
+                    number(root, "limitPerClass", json).intValue(), number(root, "trainImages", json).intValue(),
+                    number(root, "seeds", json).intValue(), number(root, "epochs", json).intValue(),
+                    number(root, "minutes", json).doubleValue());
+            ExperimentPlot.write(title, results, dir.resolve("results.png"));
+            spec.commandLine().getOut().println("wrote " + dir.resolve("results.png"));
+            return 0;
+        }
+
+        private static Number number(Map<?, ?> m, String key, Path file) {
+            if (!(m.get(key) instanceof Number n)) {
+                throw new IllegalArgumentException(file + ": '" + key + "' is missing or not a number");
+            }
+            return n;
+        }
+
+        private static double[] numbers(Object o, Path file) {
+            if (!(o instanceof List<?> l)) {
+                throw new IllegalArgumentException(file + ": expected a list of accuracies");
+            }
+            double[] v = new double[l.size()];
+            for (int i = 0; i < v.length; i++) {
+                if (!(l.get(i) instanceof Number n)) {
+                    throw new IllegalArgumentException(file + ": expected a list of accuracies");
+                }
+                v[i] = n.doubleValue();
+            }
+            return v;
         }
     }
 

@@ -14,7 +14,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
-/** Test accuracy per method (bars, mean with the spread over seeds), and planned SRAM (dots, right axis). */
+/**
+ * Test accuracy per method (bars, mean with the spread over seeds), and SRAM (dots on a logarithmic
+ * right axis, with the 256 KB of the paper's MCU as a dashed line).
+ */
 final class ExperimentPlot {
 
     private ExperimentPlot() {
@@ -24,7 +27,7 @@ final class ExperimentPlot {
         int w = 1400;
         int h = 700;
         int left = 80;
-        int right = 90;
+        int right = 170;
         int top = 60;
         int bottom = 220;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
@@ -35,10 +38,16 @@ final class ExperimentPlot {
         g.fillRect(0, 0, w, h);
         int pw = w - left - right;
         int ph = h - top - bottom;
-        long maxSram = 1;
+        // SRAM axis: powers of 4 KB from 4 KB up to the first one above every method's SRAM
+        long minKb = 4;
+        long maxKb = 4;
         for (TransferExperiment.Result r : results) {
-            maxSram = Math.max(maxSram, r.sramBytes());
+            while (maxKb * 1024 < r.sramBytes()) {
+                maxKb *= 4;
+            }
         }
+        maxKb = Math.max(maxKb, 1024);
+        double logSpan = Math.log((double) maxKb / minKb);
         g.setColor(new Color(0xdddddd));
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         for (int k = 0; k <= 10; k++) {
@@ -47,9 +56,20 @@ final class ExperimentPlot {
             g.drawLine(left, y, left + pw, y);
             g.setColor(Color.BLACK);
             g.drawString(k * 10 + "%", left - 40, y + 5);
-            String kb = String.format(Locale.ROOT, "%,d KB", maxSram * k / 10 / 1024);
-            g.drawString(kb, left + pw + 8, y + 5);
         }
+        for (long kb = minKb; kb <= maxKb; kb *= 4) {
+            int y = sramY(kb * 1024, minKb, logSpan, top, ph);
+            g.setColor(new Color(0xff7f0e));
+            g.drawLine(left + pw, y, left + pw + 5, y);
+            g.drawString(kb >= 1024 ? String.format(Locale.ROOT, "%,d MB", kb / 1024)
+                    : String.format(Locale.ROOT, "%,d KB", kb), left + pw + 8, y + 5);
+        }
+        int budget = sramY(256 * 1024, minKb, logSpan, top, ph);
+        g.setColor(new Color(0xff7f0e));
+        g.setStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 5f}, 0f));
+        g.drawLine(left, budget, left + pw, budget);
+        g.setStroke(new BasicStroke(1f));
+        g.drawString("256 KB (the MCU)", left + pw - 118, budget - 5);
         int n = Math.max(results.size(), 1);
         int slot = pw / n;
         for (int i = 0; i < results.size(); i++) {
@@ -70,7 +90,7 @@ final class ExperimentPlot {
             g.drawLine(cx - 5, y1, cx + 5, y1);
             g.drawString(String.format(Locale.ROOT, "%.1f", 100 * r.mean()), x, y - 6);
             if (r.sramBytes() > 0) {
-                int sy = top + ph - (int) (ph * r.sramBytes() / (double) maxSram);
+                int sy = sramY(r.sramBytes(), minKb, logSpan, top, ph);
                 g.setColor(new Color(0xff7f0e));
                 g.fillOval(cx - 6, sy - 6, 12, 12);
             }
@@ -88,10 +108,15 @@ final class ExperimentPlot {
         g.drawString(title, left, 30);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         g.drawString("bars: test accuracy, mean +- std over seeds (blue: int8 QAS, red: int8 SGD, grey: fp32);"
-                + " orange dots: planned SRAM (right axis)", left, 50);
+                + " orange dots: SRAM (right axis, log scale; int8: planned, fp32: counted)", left, 50);
         g.dispose();
         if (!ImageIO.write(img, "png", file.toFile())) {
             throw new IOException("no PNG writer available");
         }
+    }
+
+    private static int sramY(long bytes, long minKb, double logSpan, int top, int ph) {
+        double f = Math.log(Math.max(bytes, minKb * 1024) / (minKb * 1024.0)) / logSpan;
+        return top + ph - (int) Math.round(ph * Math.min(1, f));
     }
 }

@@ -45,6 +45,10 @@ class ExperimentCommandTest {
             assertTrue(md.contains("| " + m + " |"), m + " missing from\n" + md);
         }
         assertTrue(Files.size(dir.resolve("results.png")) > 1000);
+        Files.delete(dir.resolve("results.png"));
+        assertEquals(0, Main.execute(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), "experiment",
+                "plot", dir.toString()), err.toString());
+        assertTrue(Files.size(dir.resolve("results.png")) > 1000, "plot draws it again from results.json");
         Map<String, Object> json = JSON.std.mapFrom(Files.readString(dir.resolve("results.json")));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> rows = (List<Map<String, Object>>) json.get("results");
