@@ -59,7 +59,8 @@ import java.util.concurrent.Callable;
                 ""})
 final class DemoCommand implements Callable<Integer> {
 
-    private static final String MODEL = "models/mcunet-5fps-fmnist32.tflite";
+    private static final String MODEL_NAME = "mcunet-5fps-fmnist32";
+    private static final String MODEL = "models/" + MODEL_NAME + ".tflite";
     private static final List<String> SCHEMES = List.of("mcunet-148kb", "mcunet-124kb", "mcunet-99kb", "mcunet-74kb",
             "mcunet-49kb");
 
@@ -115,7 +116,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--budget: " + e.getMessage());
         }
         long t0 = System.nanoTime();
-        Graph pretrained = TfliteImporter.read(shipped(), MODEL).graph();
+        Graph pretrained = TfliteImporter.read(shipped(), MODEL_NAME).graph();
         Value in = pretrained.inputs().getFirst();
         out.printf("1. model  %s (shipped, int8, pre-trained on Fashion-MNIST), input %dx%dx%d%n", pretrained.name(),
                 in.shape()[1], in.shape()[2], in.shape()[3]);
