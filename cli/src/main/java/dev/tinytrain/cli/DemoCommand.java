@@ -133,23 +133,27 @@ final class DemoCommand implements Callable<Integer> {
         MemoryReport full = report(model, SparseScheme.named("full", convs), config);
         TrainingProgram program = null;
         MemoryReport chosen = null;
+        CodeGenerator.Layout layout = null;
         for (String name : SCHEMES) {
             TrainingProgram p = TrainingCompiler.compile(model, SparseScheme.named(name, convs), config,
                     CompileOptions.DEFAULT);
-            MemoryReport r = MemoryReport.of(p, MemoryPlan.of(p));
-            if (r.arenaBytes() + r.trainedTensorsBytes() <= budgetBytes) {
+            CodeGenerator.Layout l = CodeGenerator.smallerLayout(p);
+            if (l.sramBytes() <= budgetBytes) {     // what the firmware will need, not only the host's plan
                 program = p;
-                chosen = r;
+                chosen = MemoryReport.of(p, MemoryPlan.of(p));
+                layout = l;
                 break;
             }
         }
         if (program == null) {
             throw new ParameterException(spec.commandLine(), "no released scheme fits " + budget);
         }
-        out.printf(Locale.ROOT, "3. plan   scheme %s within %s: arena %,d B + trained %,d B (%,d B as the firmware"
-                        + " keeps it) = %,d B SRAM; frozen %,d B in flash%n", program.scheme().name(), budget,
-                chosen.arenaBytes(), chosen.trainableSramBytes(), chosen.trainedTensorsBytes(), chosen.totalSramBytes(),
-                chosen.flashBytes());
+        out.printf(Locale.ROOT, "3. plan   scheme %s within %s: arena %,d B + trained %,d B = %,d B SRAM; frozen %,d B"
+                        + " in flash%n", program.scheme().name(), budget, chosen.arenaBytes(),
+                chosen.trainableSramBytes(), chosen.totalSramBytes(), chosen.flashBytes());
+        out.printf(Locale.ROOT, "         as Cortex-M firmware: %,d B (arena %,d B + trained %,d B, partially trained"
+                        + " layers %s)%n", layout.sramBytes(), layout.arenaBytes(), layout.trainedBytes(),
+                layout.split() ? "split: trained channels in SRAM, assembled in arena scratch" : "kept whole in SRAM");
         out.printf(Locale.ROOT, "         (full update: %,d B SRAM, %.1fx more)%n", full.totalSramBytes(),
                 full.totalSramBytes() / (double) chosen.totalSramBytes());
         out.flush();

@@ -121,11 +121,11 @@ final class McuRunCommand implements Callable<Integer> {
             description = "Stack the linker reserves at the bottom of SRAM (inside --budget). Default: ${DEFAULT-VALUE}.")
     String stackSize;
 
-    @Option(names = "--split-partial", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(names = "--split-partial", negatable = true, fallbackValue = "true",
             description = "Keep each partially trained conv weight split: its trained input channels in SRAM, the "
                     + "whole tensor in flash, assembled in planned arena scratch before each op that reads it "
-                    + "(--no-split-partial: whole tensors in SRAM). Default: split.")
-    boolean splitPartial;
+                    + "(--no-split-partial: whole tensors in SRAM). Default: whichever of the two plans less SRAM.")
+    Boolean splitPartial;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
             description = "Seed of the model weights, the samples and the rounding. Default: ${DEFAULT-VALUE}.")
@@ -218,8 +218,17 @@ final class McuRunCommand implements Callable<Integer> {
         int resolution = in.shape()[1];
         KernelSources sources = kernelsDir == null ? KernelSources.fromClasspath() : KernelSources.fromDirectory(kernelsDir);
         TrainingProgram program = TrainingCompiler.compile(forward, s, config, memory.options());
+        boolean split;
+        if (splitPartial != null) {
+            split = splitPartial;
+        } else {
+            CodeGenerator.Layout layout = CodeGenerator.smallerLayout(program);
+            split = layout.split();
+            progress("partially trained weights %s: %,d B of arena + trained SRAM (the other way: %,d B)",
+                    split ? "split" : "kept whole", layout.sramBytes(), layout.otherSramBytes());
+        }
         CodeGenerator.Options generated = new CodeGenerator.Options(b.target(), firmware.ramBudgetBytes(), data, steps,
-                firmware, splitPartial);
+                firmware, split);
         MemoryPlan plan = CodeGenerator.plan(program, generated);
         boolean temporary = out == null;
         Path dir = temporary ? Files.createTempDirectory("tinytrain-mcu-") : out;

@@ -165,6 +165,41 @@ public final class CodeGenerator {
                 SplitWeights.of(program.graph()).extraScratch());
     }
 
+    /**
+     * How firmware would keep the trained parameters: {@code split} (trained slices in SRAM, the
+     * arena with assembly scratch) or whole tensors (plain arena), with the planned SRAM of each.
+     */
+    public record Layout(boolean split, long arenaBytes, long trainedBytes, long otherArenaBytes,
+                         long otherTrainedBytes) {
+        /** Arena plus trained parameters (with optimizer state) of the chosen layout. */
+        public long sramBytes() {
+            return arenaBytes + trainedBytes;
+        }
+
+        /** The same for the other layout. */
+        public long otherSramBytes() {
+            return otherArenaBytes + otherTrainedBytes;
+        }
+    }
+
+    /**
+     * The layout of the two that needs less SRAM. Splitting saves a partial layer's frozen channels
+     * but needs arena scratch to assemble the tensor before each op that reads it; when most of
+     * a layer trains, keeping it whole is smaller. Ties keep tensors whole.
+     */
+    public static Layout smallerLayout(TrainingProgram program) {
+        MemoryPlan whole = MemoryPlan.of(program);
+        MemoryPlan split = MemoryPlan.planned(program.graph(), program.options().inPlace(),
+                SplitWeights.of(program.graph()).extraScratch());
+        MemoryReport r = MemoryReport.of(program, whole);
+        long wholeSram = whole.arenaBytes() + r.trainedTensorsBytes();
+        long splitSram = split.arenaBytes() + r.trainableSramBytes();
+        return splitSram < wholeSram
+                ? new Layout(true, split.arenaBytes(), r.trainableSramBytes(), whole.arenaBytes(), r.trainedTensorsBytes())
+                : new Layout(false, whole.arenaBytes(), r.trainedTensorsBytes(), split.arenaBytes(),
+                r.trainableSramBytes());
+    }
+
     /** A written project: its folder, the files written (relative paths), and the sizes. */
     public record Project(Path dir, List<String> files, Sizes sizes) {
     }

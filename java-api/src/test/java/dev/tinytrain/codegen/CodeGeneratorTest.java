@@ -397,4 +397,25 @@ class CodeGeneratorTest {
                 CodeGenerator.Options.host(samples), stale, tmp.resolve("k")));
         assertTrue(e.getMessage().contains("do not declare tt_clamp_mask_s8"), e.getMessage());
     }
+
+    @Test
+    void smallerLayoutSplitsOnlyWhenThatPlansLessSram() {
+        // mcunet-5fps at 128x128 with the 49 KB scheme: splitting saves the partial layers' frozen channels;
+        // at 32x32 with the 148 KB scheme most of each partial layer trains and the assembly scratch costs more
+        record Case(int resolution, String scheme, boolean split) {
+        }
+        for (Case c : List.of(new Case(128, "mcunet-49kb", true), new Case(32, "mcunet-148kb", false))) {
+            Graph g = Architectures.build("mcunet-5fps", c.resolution(), 3, 10, 1);
+            TrainingProgram p = TrainingCompiler.compile(g, SparseScheme.named(c.scheme(),
+                    WeightLayers.of(g).size() - 1), TrainConfig.defaults(0.01f), CompileOptions.DEFAULT);
+            MemoryReport r = MemoryReport.of(p, MemoryPlan.of(p));
+            CodeGenerator.Options o = new CodeGenerator.Options(Target.HOST, -1, null, 0);
+            long whole = CodeGenerator.plan(p, o.withSplitPartial(false)).arenaBytes() + r.trainedTensorsBytes();
+            long split = CodeGenerator.plan(p, o.withSplitPartial(true)).arenaBytes() + r.trainableSramBytes();
+            CodeGenerator.Layout l = CodeGenerator.smallerLayout(p);
+            assertEquals(c.split(), l.split(), c + ": whole " + whole + " B, split " + split + " B");
+            assertEquals(Math.min(whole, split), l.sramBytes(), c.toString());
+            assertEquals(Math.max(whole, split), l.otherSramBytes(), c.toString());
+        }
+    }
 }
