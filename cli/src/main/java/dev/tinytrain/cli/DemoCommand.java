@@ -200,7 +200,7 @@ final class DemoCommand implements Callable<Integer> {
             out.println("6. MCU    skipped (--no-mcu)");
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        draw(curve, chosen, full, program.scheme().name(), before, after);
+        draw(curve, chosen, full, layout, program.scheme().name(), before, after);
         out.printf(Locale.ROOT, "wrote %s; %.0f s in all%n", png, seconds);
         out.flush();
         return after > before && mcuOk ? 0 : 1;
@@ -259,7 +259,8 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private void draw(List<double[]> curve, MemoryReport chosen, MemoryReport full, String scheme, double before,
+    private void draw(List<double[]> curve, MemoryReport chosen, MemoryReport full, CodeGenerator.Layout layout,
+                      String scheme, double before,
                       double after) throws IOException {
         int w = 1200;
         int h = 520;
@@ -295,15 +296,16 @@ final class DemoCommand implements Callable<Integer> {
                     x0 + (int) (pw * b[0] / maxStep), y0 + ph - (int) (ph * b[1]));
         }
         // memory bars
-        int bx = 760;
-        int bw = 160;
+        int bx = 740;
+        int bw = 110;
         long max = Math.max(full.totalSramBytes(), 1);
-        String[] labels = {"full update", scheme};
-        MemoryReport[] rs = {full, chosen};
-        for (int i = 0; i < 2; i++) {
-            int x = bx + i * (bw + 60);
-            long arena = rs[i].arenaBytes();
-            long trained = rs[i].trainableSramBytes();
+        String[] labels = {"full update", scheme, "as firmware"};
+        long[][] bars = {{full.arenaBytes(), full.trainableSramBytes()},
+                {chosen.arenaBytes(), chosen.trainableSramBytes()}, {layout.arenaBytes(), layout.trainedBytes()}};
+        for (int i = 0; i < bars.length; i++) {
+            int x = bx + i * (bw + 35);
+            long arena = bars[i][0];
+            long trained = bars[i][1];
             int ha = (int) (ph * arena / (double) max);
             int ht = (int) (ph * trained / (double) max);
             g.setColor(new Color(0x1f77b4));
@@ -312,7 +314,7 @@ final class DemoCommand implements Callable<Integer> {
             g.fillRect(x, y0 + ph - ha - ht, bw, ht);
             g.setColor(Color.BLACK);
             g.drawString(labels[i], x, y0 + ph + 20);
-            g.drawString(String.format(Locale.ROOT, "%,d KB", rs[i].totalSramBytes() / 1024), x, y0 + ph - ha - ht - 6);
+            g.drawString(String.format(Locale.ROOT, "%,d KB", (arena + trained) / 1024), x, y0 + ph - ha - ht - 6);
         }
         g.drawString("SRAM: arena (blue) + trained parameters (orange)", bx, y0 + ph + 40);
         g.dispose();
