@@ -39,7 +39,10 @@ public final class FloatCheckpoint {
         h.put("resolution", net.resolution());
         h.put("inChannels", net.inChannels());
         h.put("classes", net.classes());
-        h.put("input", Map.of("scale", NetBuilder.INPUT_SCALE, "zeroPoint", NetBuilder.INPUT_ZERO_POINT));
+        Map<String, Object> input = new LinkedHashMap<>();   // not Map.of: its order changes from run to run
+        input.put("scale", NetBuilder.INPUT_SCALE);
+        input.put("zeroPoint", NetBuilder.INPUT_ZERO_POINT);
+        h.put("input", input);
         h.put("meta", meta == null ? Map.of() : meta);
         List<TensorFile.Tensor> ts = new ArrayList<>();
         for (Param p : net.params().values()) {
