@@ -6,6 +6,7 @@ import dev.tinytrain.fp32.FloatNet;
 import dev.tinytrain.fp32.FloatPass;
 import dev.tinytrain.fp32.FloatTrainer;
 import dev.tinytrain.fp32.Fp32Backend;
+import dev.tinytrain.fp32.Param;
 import dev.tinytrain.graph.Graph;
 import dev.tinytrain.graph.Op;
 import dev.tinytrain.graph.Value;
@@ -65,8 +66,8 @@ public final class GradientScales {
         if (images < 1) {
             throw new IllegalArgumentException("images must be >= 1, got " + images);
         }
-        FloatNet net = parent.withClassifier(Heads.dequantizedClassifier(int8).weight(),
-                Heads.dequantizedClassifier(int8).bias());
+        Heads.FloatHead head = Heads.dequantizedClassifier(int8);
+        FloatNet net = parent.withClassifier(head.weight(), head.bias());
         Map<String, Value> weights = new HashMap<>();
         List<String> order = new ArrayList<>();
         for (Op op : int8.ops()) {
@@ -88,12 +89,14 @@ public final class GradientScales {
         int[] label = new int[1];
         Map<String, double[]> sums = new HashMap<>();    // per layer: sum of ||G'||, ||s G'||, ||G' / s||
         Map<String, float[]> perChannelFactor = new HashMap<>();
-        Map<String, FloatNet.Node> nodes = new HashMap<>();
+        Map<String, Param> floatWeight = new HashMap<>();   // int8 layer name -> the float weight it folds from
+        Map<String, FloatNet.Node> byName = new HashMap<>();
         for (FloatNet.Node node : net.nodes()) {
-            nodes.put(node.name(), node);
+            byName.put(node.name(), node);
         }
         for (String name : order) {
-            FloatNet.Node node = nodes.get(name.equals(lastName(order)) ? net.nodes().getLast().name() : name);
+            // the new classifier has its own name in the int8 graph; it is the float network's last node
+            FloatNet.Node node = name.equals(order.getLast()) ? net.nodes().getLast() : byName.get(name);
             if (node == null) {
                 throw new IllegalArgumentException("the float parent has no layer '" + name + "' of the int8 model");
             }
@@ -104,6 +107,7 @@ public final class GradientScales {
                         + channels + " for " + fold.length + " channels");
             }
             perChannelFactor.put(name, fold);
+            floatWeight.put(name, node instanceof FloatNet.ConvBn c ? c.weight() : ((FloatNet.Classifier) node).weight());
             sums.put(name, new double[3]);
         }
         for (int i = 0; i < n; i++) {
@@ -113,9 +117,7 @@ public final class GradientScales {
             pass.forward(x, 0, 1, true);
             pass.backward(label, 0, 1);
             for (String name : order) {
-                FloatNet.Node node = nodes.get(name.equals(lastName(order)) ? net.nodes().getLast().name() : name);
-                float[] g = pass.grad(node instanceof FloatNet.ConvBn c ? c.weight()
-                        : ((FloatNet.Classifier) node).weight());
+                float[] g = pass.grad(floatWeight.get(name));
                 Value w = weights.get(name);
                 float[] scales = w.quant().scales();
                 int channels = scales.length;
@@ -158,10 +160,6 @@ public final class GradientScales {
                     Math.sqrt(ints) / (sum[2] / n)));
         }
         return new Report(layers, n);
-    }
-
-    private static String lastName(List<String> order) {
-        return order.getLast();
     }
 
     /** {@code sigma / gamma} per output channel of a conv + BatchNorm ({@code dL/dW' = dL/dW * sigma / gamma}); 1 for the classifier. */
