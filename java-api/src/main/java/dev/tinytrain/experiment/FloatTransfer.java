@@ -103,11 +103,9 @@ public final class FloatTransfer implements TransferExperiment.FloatFineTuner {
                             w[k] = w[k] - lr * g[k];
                         }
                     } else {
-                        int channels = f.length;
                         boolean dw = depthwise.get(p);
-                        int per = w.length / channels;
                         for (int k = 0; k < w.length; k++) {
-                            w[k] = w[k] - lr * f[dw ? k % channels : k / per] * g[k];
+                            w[k] = w[k] - lr * f[Param.outputChannel(dw, k, w.length, f.length)] * g[k];
                         }
                     }
                 }

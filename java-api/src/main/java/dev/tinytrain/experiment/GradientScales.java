@@ -5,6 +5,7 @@ import dev.tinytrain.data.Sample;
 import dev.tinytrain.fp32.FloatNet;
 import dev.tinytrain.fp32.FloatPass;
 import dev.tinytrain.fp32.FloatTrainer;
+import dev.tinytrain.fp32.FoldedNet;
 import dev.tinytrain.fp32.Fp32Backend;
 import dev.tinytrain.fp32.Param;
 import dev.tinytrain.graph.Graph;
@@ -127,7 +128,7 @@ public final class GradientScales {
                 double b = 0;
                 double c = 0;
                 for (int k = 0; k < g.length; k++) {
-                    int ch = depthwise ? k % channels : k / (g.length / channels);
+                    int ch = Param.outputChannel(depthwise, k, g.length, channels);
                     double gf = g[k] * (double) fold[ch];   // G'
                     double sc = scales[ch];
                     a += gf * gf;
@@ -150,7 +151,7 @@ public final class GradientScales {
             double real = 0;
             double ints = 0;
             for (int k = 0; k < q.length; k++) {
-                int ch = depthwise ? k % channels : k / (q.length / channels);
+                int ch = Param.outputChannel(depthwise, k, q.length, channels);
                 double v = q[k] * (double) scales[ch];
                 real += v * v;
                 ints += (double) q[k] * q[k];
@@ -165,11 +166,10 @@ public final class GradientScales {
     /** {@code sigma / gamma} per output channel of a conv + BatchNorm ({@code dL/dW' = dL/dW * sigma / gamma}); 1 for the classifier. */
     private static float[] foldFactor(FloatNet.Node node, int channels) {
         if (node instanceof FloatNet.ConvBn c) {
-            float[] gamma = c.gamma().data();
-            float[] var = c.runningVar().data();
-            float[] f = new float[gamma.length];
+            double[] s = FoldedNet.scale(c);
+            float[] f = new float[s.length];
             for (int k = 0; k < f.length; k++) {
-                f[k] = (float) (Math.sqrt(var[k] + (double) FloatNet.BN_EPS) / gamma[k]);
+                f[k] = (float) (1 / s[k]);
             }
             return f;
         }

@@ -37,25 +37,27 @@ public final class FoldedNet {
                 float[] w = c.weight().data();
                 float[] fw = new float[w.length];
                 float[] fb = new float[ch];
-                double[] s = new double[ch];
+                double[] s = scale(c);
                 for (int k = 0; k < ch; k++) {
-                    s[k] = c.gamma().data()[k] / Math.sqrt((double) c.runningVar().data()[k] + FloatNet.BN_EPS);
                     fb[k] = (float) (c.beta().data()[k] - c.runningMean().data()[k] * s[k]);
                 }
-                if (c.depthwise()) {
-                    for (int i = 0; i < w.length; i++) {
-                        fw[i] = (float) (w[i] * s[i % ch]);
-                    }
-                } else {
-                    int per = w.length / ch;
-                    for (int i = 0; i < w.length; i++) {
-                        fw[i] = (float) (w[i] * s[i / per]);
-                    }
+                for (int i = 0; i < w.length; i++) {
+                    fw[i] = (float) (w[i] * s[Param.outputChannel(c.depthwise(), i, w.length, ch)]);
                 }
                 f.convs.put(c.name(), new Conv(c, fw, fb));
             }
         }
         return f;
+    }
+
+    /** The per-channel factor BatchNorm folds into the weights: {@code gamma / sqrt(running_var + eps)}. */
+    public static double[] scale(FloatNet.ConvBn c) {
+        int ch = c.out().c();
+        double[] s = new double[ch];
+        for (int k = 0; k < ch; k++) {
+            s[k] = c.gamma().data()[k] / Math.sqrt((double) c.runningVar().data()[k] + FloatNet.BN_EPS);
+        }
+        return s;
     }
 
     public FloatNet net() {

@@ -78,6 +78,15 @@ public record Param(String name, int[] shape, float[] data, Kind kind) {
         return data.length;
     }
 
+    /**
+     * The output channel of element {@code index} of a conv weight of {@code size} elements and
+     * {@code channels} output channels: OHWI (output channel first) or, for depthwise, 1HWC (channel
+     * last).
+     */
+    public static int outputChannel(boolean depthwise, int index, int size, int channels) {
+        return depthwise ? index % channels : index / (size / channels);
+    }
+
     @Override
     public String toString() {
         return name + Arrays.toString(shape);

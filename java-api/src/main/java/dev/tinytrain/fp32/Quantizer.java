@@ -121,10 +121,9 @@ public final class Quantizer {
     static Int8Model.Layer layer(float[] w, int[] shape, float[] b, boolean depthwise, float inScale,
                                  Quantization out) {
         int channels = depthwise ? shape[3] : shape[0];
-        int per = w.length / channels;
         double[] max = new double[channels];
         for (int i = 0; i < w.length; i++) {
-            int c = depthwise ? i % channels : i / per;
+            int c = Param.outputChannel(depthwise, i, w.length, channels);
             max[c] = Math.max(max[c], Math.abs(w[i]));
         }
         float[] scales = new float[channels];
@@ -142,7 +141,7 @@ public final class Quantizer {
         }
         byte[] q = new byte[w.length];
         for (int i = 0; i < w.length; i++) {
-            int c = depthwise ? i % channels : i / per;
+            int c = Param.outputChannel(depthwise, i, w.length, channels);
             q[i] = (byte) Math.max(-127, Math.min(127, roundHalfAway(w[i] / (double) scales[c])));
         }
         return new Int8Model.Layer(q, shape, scales, bias, out);
