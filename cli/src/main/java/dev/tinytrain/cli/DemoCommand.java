@@ -127,7 +127,7 @@ final class DemoCommand implements Callable<Integer> {
         Dataset test = Datasets.subset(splits.test(), nEval);
         out.printf("2. data   %s: %,d training images, accuracy on %,d test images%n", splits.spec().name(),
                 train.size(), test.size());
-        Graph model = Heads.replaceClassifier(pretrained, train.classes(), 7);
+        Graph model = Heads.replaceClassifier(pretrained, train.classes(), Heads.SEED);
         int convs = WeightLayers.of(model).size() - 1;
         TrainConfig config = TrainConfig.defaults(lr);
         MemoryReport full = report(model, SparseScheme.named("full", convs), config);

@@ -147,9 +147,7 @@ final class ExperimentCommand implements Runnable {
                     .withProgress(err::println);
             Splits splits = Datasets.open(dataset, options);
             int classes = splits.train().classes();
-            if (g.outputs().getFirst().shape()[1] != classes) {
-                g = Heads.replaceClassifier(g, classes, 7);
-            }
+            g = Heads.forClasses(g, classes);
             Path parent = floatParent != null ? floatParent : siblingCheckpoint(pretrained);
             List<Method> ms = new ArrayList<>();
             if (methods == null) {
@@ -377,9 +375,7 @@ final class ExperimentCommand implements Runnable {
             Value in = g.inputs().getFirst();
             Splits splits = Datasets.open(dataset, DatasetOptions.forInput(in.shape(), in.quant())
                     .withProgress(spec.commandLine().getErr()::println));
-            if (g.outputs().getFirst().shape()[1] != splits.train().classes()) {
-                g = Heads.replaceClassifier(g, splits.train().classes(), 7);
-            }
+            g = Heads.forClasses(g, splits.train().classes());
             GradientScales.Report r = GradientScales.measure(g, floatParent(parent, in),
                     Datasets.subset(splits.train(), images), images, Fp32Backends.best());
             if (json) {

@@ -17,7 +17,7 @@ import java.util.Objects;
 
 /**
  * {@code fp32-full}, the cloud baseline of the transfer experiment: the float parent of the int8
- * model (its checkpoint, BatchNorm not folded) with the int8 model's new classifier dequantized
+ * model (its checkpoint, BatchNorm not folded) with the int8 model's classifier (new or kept) dequantized
  * onto it, so both start from the same function. Every parameter is trained (conv weights,
  * BatchNorm gamma and beta, the classifier) with the setting of the int8 methods: batch 1, plain
  * SGD without momentum or weight decay at a constant learning rate, the same seeded image order.

@@ -23,6 +23,17 @@ public final class Heads {
     private Heads() {
     }
 
+    /** The seed of the new classifiers the CLI makes (the same head for every command and run). */
+    public static final long SEED = 7;
+
+    /**
+     * The graph itself when its classifier already has {@code classes} outputs (its trained head is
+     * the starting point), else a new classifier ({@link #replaceClassifier}, seed {@link #SEED}).
+     */
+    public static Graph forClasses(Graph g, int classes) {
+        return g.outputs().getFirst().shape()[1] == classes ? g : replaceClassifier(g, classes, SEED);
+    }
+
     public static Graph replaceClassifier(Graph g, int classes, long seed) {
         if (classes < 2) {
             throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classes);
